@@ -1,0 +1,5 @@
+"""Commands of this area (to be written)."""
+
+
+def register(app) -> None:
+    pass

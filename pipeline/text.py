@@ -1,0 +1,41 @@
+"""Text folding shared by the loader, the extraction and the rules."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_TITLES = {"dr", "docteur", "doctoresse", "pr", "professeur", "m", "mme", "mlle", "madame", "monsieur"}
+
+
+def strip_accents(s: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+
+
+def fold(s: str) -> str:
+    """Lower case, no accents, single spaces: for tolerant comparisons."""
+    s = strip_accents(s or "").lower()
+    s = s.replace("’", "'").replace("œ", "oe")
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def name_tokens(s: str) -> frozenset[str]:
+    """Words of a person's name without titles, case, accents or order."""
+    words = re.split(r"[^a-z0-9]+", fold(s))
+    return frozenset(w for w in words if w and w not in _TITLES)
+
+
+def same_person(a: str, b: str) -> bool:
+    """True when two names designate the same person (ignoring titles and word order).
+
+    A bare family name matches the full name that contains it ("Dr Martin" ~ "Paul MARTIN").
+    """
+    ta, tb = name_tokens(a), name_tokens(b)
+    if not ta or not tb:
+        return False
+    return ta <= tb or tb <= ta
+
+
+def slug(s: str) -> str:
+    """ASCII, lower case, underscores: for file names (no spaces, no accents)."""
+    s = re.sub(r"[^a-z0-9]+", "_", fold(s))
+    return s.strip("_")
