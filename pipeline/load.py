@@ -99,15 +99,26 @@ _MESSAGES = {
 }
 
 
-def _translate(err: dict) -> str:
+_PATTERN_HELP = {
+    "code_postal": "code postal attendu : 5 chiffres entre guillemets, ex. \"50000\"",
+    "siret": "SIRET attendu : 14 chiffres entre guillemets",
+    "heure": "heure attendue au format HH:MM entre guillemets, ex. \"10:40\"",
+    "id": "identifiant attendu : lettres, chiffres, tirets ou points, sans espace ni accent (ex. INV-2026-0042)",
+}
+
+
+def _translate(err: dict, field: str = "") -> str:
     t = err["type"]
     ctx = err.get("ctx") or {}
     if t in _MESSAGES:
         return _MESSAGES[t]
     if t in ("literal_error", "enum"):
-        return f"valeur non reconnue ; valeurs possibles : {ctx.get('expected', '')}".replace("'", "")
+        expected = str(ctx.get("expected", "")).replace("'", "").replace(" or ", " ou ")
+        return f"valeur non reconnue ; valeurs possibles : {expected}"
     if t == "string_pattern_mismatch":
-        return "format incorrect (voir la documentation du champ dans le README)"
+        return _PATTERN_HELP.get(field, "format incorrect (voir la référence de dossier.yaml dans le README)")
+    if t in ("date_type", "decimal_type") and err.get("input") is None:
+        return "valeur absente : indiquez-la, ou supprimez la ligne si elle est facultative"
     if t in ("greater_than", "greater_than_equal"):
         return f"la valeur doit être {'>' if t == 'greater_than' else '≥'} {ctx.get('gt', ctx.get('ge'))}"
     if t in ("less_than", "less_than_equal"):
@@ -143,10 +154,13 @@ def _validation_problems(exc: ValidationError, data: Any, loc: Located) -> list[
     problems: dict[tuple, InputProblem] = {}
     for err in exc.errors():
         path, _ = _clean_loc(err["loc"], data)
-        msg = _translate(err)
+        last = next((p for p in reversed(path) if isinstance(p, str)), "")
+        msg = _translate(err, last)
         # Union errors repeat per branch: keep the first message for a path.
         key = (path,)
-        if path and path[0] == "medecin_traitant" and err["type"] == "literal_error":
+        if path == ("medecin_traitant",) and err["type"] == "literal_error":
+            if isinstance(data.get("medecin_traitant"), dict):
+                continue  # a doctor is described: the other branch's errors say what is wrong
             msg = "écrivez « aucun » ou décrivez le médecin (nom, prénom, adresse)"
         problems.setdefault(key, loc.problem(path, msg))
     return list(problems.values())
