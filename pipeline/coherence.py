@@ -32,8 +32,8 @@ def _fmt(day: dt.date) -> str:
 def check_coherence(d: Dossier, loc) -> list[InputProblem]:
     out: list[InputProblem] = []
 
-    def add(path, message):
-        out.append(loc.problem(tuple(path), message))
+    def add(path, message, anchor=None):
+        out.append(loc.problem(tuple(path), message, anchor))
 
     a = d.agent
     # Eligibility: only a CNRACL titulaire working at least 28 h can get an invalidity pension.
@@ -64,23 +64,23 @@ def check_coherence(d: Dossier, loc) -> list[InputProblem]:
     imp = d.imputabilite
     if imp in (Imputabilite.accident_service, Imputabilite.accident_trajet):
         if d.accident is None:
-            add(("accident",), "le cas choisi est un accident : décrivez-le (date, heure, lieu, circonstances).")
+            add(("accident",), "le cas choisi est un accident : ajoutez le bloc « accident » (date, heure, lieu, circonstances).", ("imputabilite",))
         elif imp == Imputabilite.accident_trajet and not d.accident.trajet:
-            add(("accident", "trajet"), "accident de trajet : décrivez le trajet (domicile, lieu de travail, lieu de l'accident).")
+            add(("accident", "trajet"), "accident de trajet : décrivez le trajet (domicile, lieu de travail, lieu de l'accident).", ("accident",))
     else:
         if d.accident is not None and d.accident.pv_police:
             pass  # a police report without a commuting accident is harmless
     if imp == Imputabilite.maladie_professionnelle and d.maladie_professionnelle is None:
         add(("maladie_professionnelle",),
-            "maladie professionnelle : indiquez la maladie, les risques rencontrés et la période d'exposition.")
+            "maladie professionnelle : ajoutez le bloc « maladie_professionnelle » : la maladie, les risques rencontrés et la période d'exposition.", ("imputabilite",))
     if imp != Imputabilite.non_imputable and d.imputabilite_reconnue_par is None:
         add(("imputabilite_reconnue_par",),
             "invalidité imputable au service : précisez qui a reconnu l'imputabilité "
-            "(conseil_medical ou decision_employeur).")
+            "(conseil_medical ou decision_employeur).", ("imputabilite",))
     if d.inaptitude == Inaptitude.ses_fonctions and d.reclassement is None:
         add(("reclassement",),
             "inaptitude à ses seules fonctions : décrivez les démarches de reclassement "
-            "(adaptation du poste, postes examinés, réponse de l'agent, motif de l'échec).")
+            "dans un bloc « reclassement » (adaptation du poste, postes examinés, réponse de l'agent, motif de l'échec).", ("inaptitude",))
     if d.ati.percue and d.ati.taux is None:
         add(("ati", "taux"), "ATI perçue : indiquez son taux.")
 

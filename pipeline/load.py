@@ -70,8 +70,11 @@ class Located:
         self.filename = filename
         self.positions = positions
 
-    def problem(self, path: Path_, message: str) -> InputProblem:
+    def problem(self, path: Path_, message: str, anchor: Path_ | None = None) -> InputProblem:
+        """`anchor`: where to point when `path` is absent (the field that made it required)."""
         probe = tuple(path)
+        if anchor is not None and probe not in self.positions:
+            probe = tuple(anchor)
         while probe not in self.positions and probe:
             probe = probe[:-1]
         line, col = self.positions.get(probe, (None, None))

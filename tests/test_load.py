@@ -213,3 +213,20 @@ def test_cli_init_skeleton(tmp_path, case, inaptitude, blocks):
     assert res.returncode == 2 and "agent.nir" in res.stderr
     again = run_cli("init", str(target))
     assert again.returncode == 2 and "existe déjà" in again.stderr
+
+
+def test_error_samples_each_refused_with_their_field():
+    expected = {
+        "nir_faux": "agent.nir",
+        "agent_stagiaire": "agent.statut",
+        "moins_de_28_heures": "agent.heures_hebdomadaires",
+        "medecin_traitant_agree": "medecin_traitant.nom",
+        "dates_incoherentes": "conseil_medical.pleniere.date",
+        "accident_sans_faits": "accident",
+    }
+    files = sorted((ROOT / "samples/erreurs").glob("*.yaml"))
+    assert {f.stem for f in files} == set(expected)
+    for f in files:
+        pbs = problems(f)
+        assert [p.field for p in pbs] == [expected[f.stem]], f.name
+        assert pbs[0].line is not None
