@@ -16,9 +16,19 @@ def private_umask() -> None:
 
 
 def ensure_dir(path: Path) -> Path:
+    """Create `path` (and parents) owner-only; an existing folder keeps its mode (e.g. `-o .`)."""
     path = Path(path)
-    path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-    os.chmod(path, DIR_MODE)
+    missing = []
+    probe = path
+    while not probe.exists():
+        missing.append(probe)
+        probe = probe.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=DIR_MODE)
+        except FileExistsError:
+            continue
+        os.chmod(folder, DIR_MODE)  # mkdir's mode is filtered by the umask
     return path
 
 
