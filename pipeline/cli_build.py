@@ -13,15 +13,22 @@ STYLES = {"produite": "green", "a_obtenir": "yellow", "manquante": "bold red", "
 
 
 def checklist_table(result) -> Table:
-    t = Table(title=f"Pièces du dossier {result.dossier_id}", show_lines=False, title_justify="left")
+    # Only the pièces this case needs get a row: the others fit on one line (see the caption).
+    t = Table(title=f"Pièces du dossier {result.dossier_id}", show_lines=False, title_justify="left",
+              caption_justify="left")
     t.add_column("Pièce", no_wrap=True)
-    t.add_column("Statut", no_wrap=True)
-    t.add_column("Motif")
-    t.add_column("Transmission")
+    t.add_column("Statut", ratio=1)
+    t.add_column("Transmission", ratio=1)
+    t.add_column("Motif", ratio=2)
+    skipped = []
     for r in result.checklist:
+        if r.code == "non_requise":
+            skipped.append(r.id)
+            continue
         style = STYLES.get(r.code, "")
-        t.add_row(r.id, f"[{style}]{r.statut}[/]", r.motif if r.code != "non_requise" else "",
-                  r.transmission if r.code != "non_requise" else "")
+        t.add_row(r.id, f"[{style}]{r.statut}[/]", r.transmission, r.motif)
+    if skipped:
+        t.caption = "Non requises pour ce cas : " + ", ".join(skipped)
     return t
 
 
