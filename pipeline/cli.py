@@ -1,6 +1,7 @@
 """Command line: thin. It parses, calls a stage, prints. Messages in French."""
 from __future__ import annotations
 
+import re
 import sys
 
 import typer
@@ -27,14 +28,64 @@ def _register_all() -> None:
         module.register(app)
 
 
+# Usage errors come from Typer's bundled Click in English: the users read French.
+_USAGE_FR = [
+    (re.compile(r"^No such option: (.+?)(?: Did you mean (.+)\?)?$"),
+     lambda m: f"option inconnue : {m[1]}" + (f" (vouliez-vous dire {m[2]} ?)" if m[2] else "")),
+    (re.compile(r"^Missing argument '(.+)'\.?$"), lambda m: f"argument obligatoire absent : {m[1]}"),
+    (re.compile(r"^Missing option '(.+)'\.?$"), lambda m: f"option obligatoire absente : {m[1]}"),
+    (re.compile(r"^Option '(.+)' requires an argument\.?$"), lambda m: f"l'option {m[1]} attend une valeur"),
+    (re.compile(r"^Invalid value for (.+?): (.+)$"), lambda m: f"valeur invalide pour {m[1]} : {m[2]}"),
+    (re.compile(r"^Got unexpected extra arguments? \((.+)\)$"), lambda m: f"argument(s) en trop : {m[1]}"),
+    (re.compile(r"^No such command '(.+)'\.?$"), lambda m: f"commande inconnue : {m[1]}"),
+]
+
+
+def _french_usage(message: str) -> str:
+    for pattern, render in _USAGE_FR:
+        m = pattern.match(message.strip())
+        if m:
+            return render(m)
+    return message
+
+
+def _french_help_labels() -> None:
+    try:
+        import typer.rich_utils as ru
+    except ImportError:  # pragma: no cover - other Typer versions keep English labels
+        return
+    for name, value in {
+        "ARGUMENTS_PANEL_TITLE": "Arguments", "OPTIONS_PANEL_TITLE": "Options",
+        "COMMANDS_PANEL_TITLE": "Commandes", "ERRORS_PANEL_TITLE": "Erreur",
+        "ABORTED_TEXT": "Interrompu.", "REQUIRED_LONG_STRING": "[obligatoire]",
+        "DEFAULT_STRING": "[défaut : {}]",
+    }.items():
+        if hasattr(ru, name):
+            setattr(ru, name, value)
+
+
 def main(argv: list[str] | None = None) -> None:
     private_umask()  # every file we (and LibreOffice, Tesseract) create is owner-only
+    _french_help_labels()
     _register_all()
     try:
-        app(args=argv, standalone_mode=True)
+        from typer._click.exceptions import UsageError
+    except ImportError:  # pragma: no cover
+        UsageError = ()  # type: ignore[assignment]
+    try:
+        code = app(args=argv, standalone_mode=False)
     except PipelineError as e:
         err_console.print(f"[bold red]Erreur[/] : {e}", highlight=False)
         sys.exit(e.exit_code)
+    except UsageError as e:  # type: ignore[misc]
+        cmd = e.ctx.command_path if getattr(e, "ctx", None) else "pipeline"
+        err_console.print(f"[bold red]Erreur[/] : {_french_usage(e.format_message())}")
+        err_console.print(f"Aide : {cmd} --help")
+        sys.exit(EXIT_USAGE)
+    except typer.Abort:
+        err_console.print("Interrompu.")
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def fail(e: PipelineError) -> None:

@@ -230,3 +230,11 @@ def test_error_samples_each_refused_with_their_field():
         pbs = problems(f)
         assert [p.field for p in pbs] == [expected[f.stem]], f.name
         assert pbs[0].line is not None
+
+
+def test_cli_usage_errors_in_french():
+    res = run_cli("build", "x.yaml", "--bogus")
+    assert res.returncode == 2
+    assert "option inconnue : --bogus" in res.stderr and "pipeline build --help" in res.stderr
+    res = run_cli("build")
+    assert res.returncode == 2 and "argument obligatoire absent" in res.stderr
