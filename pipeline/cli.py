@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     except ImportError:  # pragma: no cover
         UsageError = ()  # type: ignore[assignment]
     try:
-        code = app(args=argv, standalone_mode=False)
+        code = app(args=argv, prog_name="pipeline", standalone_mode=False)
     except PipelineError as e:
         err_console.print(f"[bold red]Erreur[/] : {e}", highlight=False)
         sys.exit(e.exit_code)
