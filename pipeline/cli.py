@@ -62,6 +62,22 @@ def _french_help_labels() -> None:
     }.items():
         if hasattr(ru, name):
             setattr(ru, name, value)
+    try:
+        from typer._click import core as click_core
+    except ImportError:  # pragma: no cover
+        return
+    original = getattr(click_core.Command, "get_help_option", None)
+    if original is None or getattr(original, "_fr", False):
+        return
+
+    def get_help_option(self, ctx):
+        opt = original(self, ctx)
+        if opt is not None:
+            opt.help = "Affiche cette aide."
+        return opt
+
+    get_help_option._fr = True
+    click_core.Command.get_help_option = get_help_option
 
 
 def main(argv: list[str] | None = None) -> None:
