@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SAMPLE ?= samples/01_non_imputable_toutes_fonctions/dossier.yaml
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test samples bench clean
 
 install:
 	@bash scripts/install.sh
@@ -16,6 +16,9 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+samples: install
+	$(BIN)/python samples/make_check_samples.py samples/_generated --scans
 
 bench: install
 	$(BIN)/python bench/bench_build.py
