@@ -1,0 +1,128 @@
+"""Rules on the AF3 (rapport médical) and on the version of the CNRACL forms."""
+from __future__ import annotations
+
+import re
+
+from pipeline.text import name_tokens, same_person
+from validators.registry import Hit, rule
+
+
+@rule("FORMULAIRE-OBSOLETE", "bloquant",
+      "un AF3 ou un AF4 porte un code de version antérieur aux imprimés de juin 2024, ou aucun code",
+      "Formation CDG50/CDG76 (seed 004) : anciens imprimés non valables depuis juin 2024")
+def formulaire_obsolete(ctx):
+    from pipeline.forms import versions
+
+    v = versions()
+    for d in ctx.docs:
+        if d.piece not in ("af3", "af4") or d.problem:
+            continue
+        form = d.piece.upper()
+        if d.version is None:
+            yield Hit(f"Aucun code de version ({form}-AAMM) n'a été trouvé sur « {d.file} » : utilisez "
+                      f"l'imprimé {form} en vigueur ({v.code(form)}), les anciens ne sont plus acceptés.",
+                      piece=d.piece, file=d.file)
+        elif v.is_obsolete(d.version):
+            yield Hit(f"« {d.file} » est un imprimé {form}-{d.version}, antérieur à juin 2024 et refusé "
+                      f"par la CNRACL : refaites-le sur l'imprimé en vigueur ({v.code(form)}).",
+                      piece=d.piece, file=d.file)
+
+
+def _traitant_name(block: str) -> str:
+    first = block.strip().split("\n")[0]
+    return first.split(",")[0]
+
+
+@rule("AF3-MEDECIN-TRAITANT-VIDE", "bloquant",
+      "le cadre « médecin traitant » de l'AF3 (page 1) est vide (ni médecin, ni « Pas de médecin traitant »)",
+      "Formation CDG50/CDG76 (seed 004) ; liste CNRACL")
+def medecin_traitant_vide(ctx):
+    af3 = ctx.af3
+    if af3 is None:
+        return
+    block = af3.fields.get("medecin_traitant")
+    if block is None or name_tokens(block):
+        return
+    yield Hit("Le cadre « Médecin traitant » de l'AF3 est vide : faites indiquer le nom et l'adresse "
+              "du médecin traitant de l'agent, ou la mention « Pas de médecin traitant ».",
+              piece="af3", file=af3.file, page=1)
+
+
+@rule("AF3-MEDECIN-TRAITANT-AGREE", "bloquant",
+      "le médecin traitant nommé sur l'AF3 est le médecin agréé qui l'a rempli", "Formation CDG50/CDG76 (seed 004)")
+def medecin_traitant_agree(ctx):
+    af3 = ctx.af3
+    if af3 is None:
+        return
+    block = af3.fields.get("medecin_traitant") or ""
+    if not name_tokens(block) or "pas de medecin traitant" in block:
+        return
+    traitant = _traitant_name(block)
+    agree = ctx.medecin_agree_names()
+    if any(_same_doctor(traitant, a) for a in agree):
+        yield Hit("Le médecin traitant indiqué sur l'AF3 est le médecin agréé qui a établi le rapport : "
+                  "le médecin traitant doit être un autre médecin. Corrigez le cadre « Médecin "
+                  "traitant » (ou indiquez « Pas de médecin traitant »).",
+                  piece="af3", file=af3.file, page=1)
+
+
+def _same_doctor(a: str, b: str) -> bool:
+    ta, tb = name_tokens(a), name_tokens(b)
+    if not ta or not tb:
+        return False
+    return ta == tb or (same_person(a, b) and min(len(ta), len(tb)) >= 2)
+
+
+@rule("AF3-SIGNATURE-EMPLOYEUR", "bloquant",
+      "le cadre F de l'AF3 (nom, date, cachet et signature de l'employeur) n'est pas rempli", "CDG80")
+def signature_employeur(ctx):
+    af3 = ctx.af3
+    if af3 is None:
+        return
+    f = af3.fields
+    if f.get("signataire") is None and f.get("signature") is None:
+        return  # the cadre F was not found at all: nothing reliable to say
+    missing = []
+    if not (f.get("signataire") or "").strip(" _.…"):
+        missing.append("le nom et la qualité du signataire")
+    if f.get("date_signature") is None:
+        missing.append("la date")
+    if not f.get("signature"):
+        missing.append("la signature")
+    if missing:
+        yield Hit("Le cadre F de l'AF3 (cachet et signature de l'employeur) est incomplet : il manque "
+                  + ", ".join(missing) + ". Faites-le compléter, signer et tamponner par l'autorité "
+                  "territoriale.", piece="af3", file=af3.file, page=ctx.af3_page("cadre f"))
+
+
+@rule("AF3-PARTIE-MEDECIN-VIDE", "bloquant",
+      "la partie du médecin agréé (page 4 : conclusions, taux, date, signature) est vierge",
+      "Formation CDG50/CDG76 (seed 004) : 20 % des dossiers retournés")
+def partie_medecin_vide(ctx):
+    af3 = ctx.af3
+    if af3 is None:
+        return
+    f = af3.fields
+    if f.get("conclusions") is None:
+        return  # the doctor's part was not found (another layout): do not guess
+    conclusions = bool(re.search(r"[a-z]{3}", f.get("conclusions") or ""))
+    taux = bool(re.search(r"\d", f.get("taux") or ""))
+    if not conclusions and not taux and f.get("date_medecin") is None:
+        yield Hit("La partie réservée au médecin agréé de l'AF3 (conclusions, taux, date, signature) "
+                  "est vierge : l'AF3 a été envoyé avant d'être complété. Renvoyez-le au médecin agréé "
+                  "pour qu'il le remplisse et le signe.", piece="af3", file=af3.file,
+                  page=ctx.af3_page("partie reservee au medecin agree"))
+
+
+@rule("ATI-NON-SIGNALEE", "avertissement",
+      "le dossier indique qu'une ATI est versée mais l'AF3 ne le dit pas", "Formation CDG50/CDG76 (seed 004)")
+def ati_non_signalee(ctx):
+    af3 = ctx.af3
+    if af3 is None or ctx.dossier is None or not ctx.dossier.ati.percue:
+        return
+    if af3.fields.get("ati") is True:
+        return
+    yield Hit("Le dossier indique que l'agent perçoit une allocation temporaire d'invalidité (ATI), "
+              "mais la partie K de l'AF3 ne le signale pas : faites cocher « Oui » à la question de l'ATI "
+              "(nécessaire pour étudier sa transformation en rente).",
+              piece="af3", file=af3.file, page=ctx.af3_page("allocation temporaire d'invalidite"))

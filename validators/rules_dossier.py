@@ -1,0 +1,184 @@
+"""Rules across pièces: eligibility, identity, NIR, dates, rapport hiérarchique, case."""
+from __future__ import annotations
+
+import difflib
+import re
+
+from pipeline import nir as nir_mod
+from pipeline.text import fold, name_tokens
+from validators.registry import Hit, rule
+
+
+@rule("AGENT-NON-ELIGIBLE", "bloquant",
+      "l'agent n'est pas fonctionnaire titulaire affilié à la CNRACL (stagiaire, contractuel, moins de 28 h)",
+      "Formation CDG50/CDG76 (seed 004) ; décret n° 2003-1306")
+def agent_non_eligible(ctx):
+    reasons = []
+    d = ctx.dossier
+    if d is not None:
+        a = d.agent
+        if a.statut.value != "titulaire":
+            reasons.append(f"agent {a.statut.value} selon le dossier")
+        if a.heures_hebdomadaires < 28:
+            reasons.append(f"{a.heures_hebdomadaires} h par semaine selon le dossier")
+        if not a.affiliation_cnracl:
+            reasons.append("agent non affilié à la CNRACL selon le dossier")
+    af3 = ctx.af3
+    if af3 is not None:
+        statut = fold(af3.fields.get("statut") or "")
+        m = re.search(r"stagiaire|contractuel", statut)
+        if m:
+            reasons.append(f"statut « {m.group(0)} » sur l'AF3")
+        hours = ctx.af3_hours()
+        if hours is not None and hours < 28:
+            reasons.append(f"{hours:g} h par semaine sur l'AF3")
+    if reasons:
+        yield Hit("L'agent n'est pas éligible à la retraite pour invalidité CNRACL ("
+                  + " ; ".join(dict.fromkeys(reasons)) + ") : elle est réservée aux fonctionnaires "
+                  "titulaires affiliés (28 h par semaine au moins). Vérifiez la situation ; sinon la "
+                  "procédure applicable est le licenciement pour inaptitude physique.",
+                  piece="af3" if af3 is not None and not d else None, file=af3.file if af3 is not None else None)
+
+
+def _ocr_misread(d, value: str) -> bool:
+    """On a scan, read the NIR line again (finer, digits only): a valid NIR there was OCR noise."""
+    from pipeline.extract import reread_line_after
+
+    try:
+        again = reread_line_after(d.data, "nir")
+    except Exception:
+        return False
+    return any(len(a) == 15 and nir_mod.is_valid(a) for a in again)
+
+
+def _nir_findings(ctx):
+    """(doc, nir, problem) for every NIR read."""
+    for d in ctx.docs:
+        for n in d.nirs:
+            yield d, n, nir_mod.problem(n)
+
+
+@rule("NIR-INVALIDE", "bloquant", "un NIR dont la clé de contrôle est fausse, ou mal formé", "INSEE (clé du NIR)")
+def nir_invalide(ctx):
+    ref = ctx.reference_nir()
+    for d, n, problem in _nir_findings(ctx):
+        if not problem:
+            continue
+        if any(p.ocr for p in d.pages) and _ocr_misread(d, n):
+            continue
+        yield Hit(f"Le NIR porté sur « {d.file} » n'est pas valable ({problem}) : corrigez-le d'après "
+                  "la carte Vitale ou l'attestation de droits de l'agent.", piece=d.piece, file=d.file)
+
+
+def _name_differs(a: str, b: str, ocr: bool) -> bool:
+    ta, tb = name_tokens(a), name_tokens(b)
+    if not ta or not tb or ta & tb:
+        return False
+    if ocr:
+        ratio = difflib.SequenceMatcher(None, " ".join(sorted(ta)), " ".join(sorted(tb))).ratio()
+        return ratio < 0.75
+    return True
+
+
+@rule("IDENTITE-DISCORDANTE", "bloquant",
+      "le NIR ou le nom de l'agent diffère d'une pièce à l'autre, ou avec les données du dossier",
+      "Contrôle de cohérence du dossier")
+def identite_discordante(ctx):
+    ref_nir = ctx.reference_nir()
+    ref_names = ctx.reference_names()
+    for d in ctx.docs:
+        if d.problem or d.piece is None:
+            continue
+        ocr = any(p.ocr for p in d.pages)
+        bad = None
+        for n in d.nirs:
+            if nir_mod.is_valid(n) and ref_nir and n != ref_nir:
+                bad = "le NIR"
+        name = d.names.get("nom_naissance")
+        if bad is None and name and ref_names:
+            if all(_name_differs(name, r, ocr) for r in ref_names):
+                bad = "le nom"
+        if bad:
+            yield Hit(f"« {d.file} » porte {bad} d'un autre agent que celui du dossier : c'est sans doute "
+                      "la pièce d'un autre dossier. Retirez-la et joignez la bonne pièce.",
+                      piece=d.piece, file=d.file)
+
+
+@rule("DATES-INCOHERENTES", "bloquant",
+      "des dates dans le désordre : séance de l'AF4 avant l'AF3, AF3 après la radiation, "
+      "inaptitude reconnue après la limite d'âge", "Formation CDG50/CDG76 (seed 004)")
+def dates_incoherentes(ctx):
+    af3_date = ctx.af3_date()
+    seance = ctx.af4.fields.get("date_seance") if ctx.af4 is not None else None
+    if seance is None and ctx.dossier is not None and ctx.dossier.conseil_medical.pleniere:
+        seance = ctx.dossier.conseil_medical.pleniere.date
+    f = lambda d: d.strftime("%d/%m/%Y")  # noqa: E731
+    if af3_date and seance and seance < af3_date:
+        yield Hit(f"La séance du conseil médical plénier ({f(seance)}) est antérieure à l'AF3 "
+                  f"({f(af3_date)}) : le conseil n'a pas pu examiner ce rapport. Vérifiez les dates de "
+                  "l'AF4 et de l'AF3.", piece="af4", file=ctx.af4.file if ctx.af4 else None)
+    d = ctx.dossier
+    if d is not None:
+        rad = d.dates.radiation
+        if rad and af3_date and af3_date > rad:
+            yield Hit(f"L'AF3 ({f(af3_date)}) est postérieur à la date de radiation ({f(rad)}) : "
+                      "vérifiez les dates.", piece="af3", file=ctx.af3.file if ctx.af3 else None)
+        try:
+            from pipeline.coherence import age_limit_date
+
+            limit = age_limit_date(d)
+        except Exception:
+            limit = None
+    else:
+        limit = _age_limit_from_documents(ctx, seance)
+    if seance and limit and seance >= limit:
+        yield Hit(f"L'inaptitude est reconnue ({f(seance)}) après la limite d'âge de l'agent "
+                  f"({f(limit)}) : la retraite pour invalidité n'est plus possible ; vérifiez les dates.",
+                  piece="af4", file=ctx.af4.file if ctx.af4 else None)
+
+
+def _age_limit_from_documents(ctx, seance):
+    """Without dossier.yaml: the sedentary age limit (the later one: no false alarm) from the birth date."""
+    born = ctx.af3.birth_date if ctx.af3 is not None else None
+    if born is None or seance is None:
+        return None
+    try:
+        from pipeline import params
+
+        years = int(params.get("limite_age_sedentaire", seance).valeur)
+        return born.replace(year=born.year + years)
+    except Exception:
+        return None
+
+
+@rule("RAPPORT-HIERARCHIQUE-INCOMPLET", "avertissement",
+      "accident : date, heure ou circonstances manquantes ; maladie professionnelle : risques ou "
+      "période d'exposition manquants", "Formation CDG50/CDG76 (seed 004) ; CNRACL")
+def rapport_hierarchique(ctx):
+    from pipeline.extract import load_form
+
+    form = load_form("rapport_hierarchique")
+    labels = {"date_accident": "la date de l'accident", "heure": "l'heure", "circonstances": "les circonstances",
+              "risques": "les risques rencontrés", "exposition": "la période d'exposition"}
+    for d in ctx.by_piece("rapport_hierarchique"):
+        variant = d.fields.get("variante") or ctx.case.imputabilite
+        need = form["exigences"].get(variant)
+        if not need:
+            continue
+        missing = [labels[k] for k in need if not re.search(r"[a-z0-9]", d.fields.get(k) or "")]
+        if missing:
+            yield Hit("Le rapport hiérarchique est incomplet : il manque " + ", ".join(missing)
+                      + ". Faites-le compléter par la hiérarchie (rapport complet et circonstancié).",
+                      piece="rapport_hierarchique", file=d.file)
+
+
+@rule("CAS-DISCORDANT", "avertissement",
+      "le cas décrit par dossier.yaml (imputabilité, inaptitude, tierce personne) diffère de ce que "
+      "disent l'AF3 ou l'AF4", "Contrôle de cohérence du dossier")
+def cas_discordant(ctx):
+    if ctx.dossier is None:
+        return
+    for what, from_yaml, from_docs, piece in ctx.case_disagreements():
+        yield Hit(f"{what} : le dossier indique « {from_yaml} », les pièces indiquent « {from_docs} ». "
+                  "Vérifiez lequel est juste et corrigez l'autre.", piece=piece,
+                  file=(ctx.af3.file if piece == "af3" and ctx.af3 else ctx.af4.file if ctx.af4 else None))
