@@ -176,10 +176,29 @@ class Context:
 
 
 # ---------------------------------------------------------------- the stage
+def _build_bookkeeping(folder: Path) -> set[str]:
+    """Names of the non-PDF files `pipeline build` writes beside its documents (manifest,
+    checklist, zip): checking a build's output folder must not report them as unreadable."""
+    import json
+
+    manifest = folder / "manifest.json"
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    if not isinstance(data, dict) or data.get("schema") != "pipeline-build/1":
+        return set()
+    names = {"manifest.json", "liste_des_pieces.txt"}
+    if isinstance(data.get("dossier"), str):
+        names.add(f"{data['dossier']}.zip")
+    return names
+
+
 def list_files(folder: Path) -> list[Path]:
     out = []
+    skip = _build_bookkeeping(Path(folder))
     for p in sorted(Path(folder).iterdir()):
-        if p.name.startswith(".") or p.name in SKIP_NAMES or p.suffix.lower() in SKIP_SUFFIXES:
+        if p.name.startswith(".") or p.name in SKIP_NAMES or p.suffix.lower() in SKIP_SUFFIXES or p.name in skip:
             continue
         if p.is_file():
             out.append(p)
@@ -349,7 +368,8 @@ def batch_folders(root) -> list[Path]:
     root = Path(root)
     if not root.is_dir():
         raise InvalidInput([InputProblem(str(root), "", "dossier de lot introuvable : indiquez le dossier qui contient un sous-dossier par agent")])
-    subs = [p for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith(".")]
+    # "_" folders belong to tools (the watcher's _watch/), "." folders are hidden.
+    subs = [p for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith((".", "_"))]
     if not subs:
         raise InvalidInput([InputProblem(str(root), "", "aucun sous-dossier : un lot contient un sous-dossier par dossier d'agent")])
     return subs

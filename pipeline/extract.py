@@ -568,13 +568,14 @@ def _mark_before(text: str, pos: int) -> Optional[bool]:
     return None
 
 
-def text_yesno(text: str, label: str) -> tuple[Optional[bool], bool]:
-    """(answer, label found) from ☒/☐ or [X]/[ ] before « Oui » and « Non » after the label.
+def text_yesno_marks(text: str, label: str) -> tuple[Optional[bool], bool, bool]:
+    """(answer, label found, box glyphs found) from ☒/☐ or [X]/[ ] before « Oui » and « Non ».
 
     The label may also occur in running text (« si l'invalidité est imputable au service... »):
-    the first occurrence followed by a decisive pair of boxes wins.
+    the first occurrence followed by a decisive pair of boxes wins. Two empty boxes printed
+    as glyphs are a decisive "not answered": no need to look at the page's ink.
     """
-    found = False
+    found = glyphs = False
     for m in _label_re(label, False).finditer(text):
         found = True
         window = text[m.end():m.end() + 160]
@@ -584,10 +585,16 @@ def text_yesno(text: str, label: str) -> tuple[Optional[bool], bool]:
             continue
         mo, mn = _mark_before(window, oui.start()), _mark_before(window, non.start())
         if mo and not mn:
-            return True, True
+            return True, True, True
         if mn and not mo:
-            return False, True
-    return None, found
+            return False, True, True
+        glyphs = glyphs or (mo is not None and mn is not None)
+    return None, found, glyphs
+
+
+def text_yesno(text: str, label: str) -> tuple[Optional[bool], bool]:
+    answer, found, _ = text_yesno_marks(text, label)
+    return answer, found
 
 
 def text_tick(text: str, label: str, after: Optional[str] = None) -> tuple[Optional[bool], bool]:
@@ -718,8 +725,8 @@ def _read_yesno(fd: FileData, text: str, label: str, hint) -> Optional[bool]:
             ans = dark_yesno(fd, i, label)
             if ans is not None:
                 return ans
-    ans, found = text_yesno(text, label)
-    if ans is None and found:
+    ans, found, glyphs = text_yesno_marks(text, label)
+    if ans is None and found and not glyphs:
         for i in pages:  # drawn boxes without glyphs: look at the page
             ans = dark_yesno(fd, i, label)
             if ans is not None:
