@@ -185,6 +185,11 @@ def journal_rows(root: Path) -> list[tuple]:
     db = sqlite3.connect(str(root / "_watch" / "journal.sqlite"))
     try:
         return list(db.execute("SELECT id, name, state, outcome, reason, sha256 FROM files ORDER BY id"))
+    except sqlite3.OperationalError as e:
+        # The watcher creates the file, then its tables: a poll can fall in between.
+        if "no such table" in str(e):
+            return []
+        raise
     finally:
         db.close()
 
@@ -212,17 +217,6 @@ def stop(proc: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 60) -> int
 
 
 def pdf_text(path: Path) -> str:
-    import pypdfium2 as pdfium
+    from pipeline.watch.split import page_texts
 
-    doc = pdfium.PdfDocument(str(path))
-    try:
-        out = []
-        for i in range(len(doc)):
-            page = doc[i]
-            tp = page.get_textpage()
-            out.append(tp.get_text_range())
-            tp.close()
-            page.close()
-        return "\n".join(out)
-    finally:
-        doc.close()
+    return "\n".join(page_texts(path))
