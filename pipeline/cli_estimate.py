@@ -85,6 +85,7 @@ def register(app: typer.Typer) -> None:
     def timeline_cmd(
         dossier: Path = typer.Argument(..., help="Fichier dossier.yaml"),
         ics: Optional[Path] = typer.Option(None, "--ics", help="Écrire aussi le calendrier (.ics) dans ce fichier"),
+        as_json: bool = typer.Option(False, "--json", help="Sortie JSON (dates au format AAAA-MM-JJ)"),
     ):
         """Étapes de la procédure, fenêtre de réponse de la CNRACL, fins de droits et alertes."""
         from pipeline.fsutil import write_text
@@ -94,6 +95,13 @@ def register(app: typer.Typer) -> None:
 
         d = _load(dossier)
         t = timeline(d)
+        if ics:
+            write_text(ics, to_ics(d, t))
+        if as_json:
+            from pipeline.timeline import as_dict
+
+            typer.echo(json.dumps(as_dict(t), ensure_ascii=False, indent=2))
+            return
         table = Table(title=f"CALENDRIER — dossier {d.dossier.id} (au {fmt_date(t.date_reference)})",
                       title_justify="left", header_style="bold")
         for col in ("Étape", "Date", "Statut", "Précision"):
@@ -113,7 +121,6 @@ def register(app: typer.Typer) -> None:
         for a in t.alertes:
             console.print(f"[bold yellow]Attention[/] : {a}")
         if ics:
-            write_text(ics, to_ics(d, t))
             console.print(f"Calendrier écrit dans {ics} (à importer dans votre agenda).")
 
     @app.command("career")

@@ -273,3 +273,26 @@ def notice_context(d: Dossier) -> dict:
         "regle_radiation": regle,
         "contacts": contacts(),
     }
+
+
+def as_dict(t: Timeline) -> dict:
+    """JSON-ready view of a timeline (dates ISO 8601), for `pipeline timeline --json`."""
+    import dataclasses
+    from enum import Enum
+
+    def plain(v):
+        if isinstance(v, (dt.date,)):
+            return v.isoformat()
+        if isinstance(v, Enum):
+            return v.value
+        if isinstance(v, (list, tuple)):
+            return [plain(x) for x in v]
+        if dataclasses.is_dataclass(v):
+            return {f.name: plain(getattr(v, f.name)) for f in dataclasses.fields(v)}
+        return v
+
+    out = plain(t)
+    out["schema"] = "pipeline-timeline/1"
+    for fd, data in zip(t.fins_droits, out["fins_droits"]):
+        data["libelle"] = fd.libelle
+    return out

@@ -71,3 +71,17 @@ def test_cli_json_to_stdout_is_pure_json(built_01):
     data = json.loads(res.stdout)
     assert data["schema"] == "pipeline-check/1"
     assert data["summary"] == {"dossiers": 1, "complets": 0, "incomplets": 1}
+
+
+def test_timeline_json_gives_the_dates_a_tool_needs():
+    res = subprocess.run([sys.executable, "-m", "pipeline.cli", "timeline",
+                          str(ROOT / "samples/01_non_imputable_toutes_fonctions/dossier.yaml"), "--json"],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["schema"] == "pipeline-timeline/1"
+    # Potential radiation date for PEP'S: the day after the plenary council (22/09/2026).
+    assert data["date_radiation_potentielle"] == "2026-09-23"
+    assert data["limite_age"] == "2034-09-14"
+    assert {e["code"] for e in data["etapes"]} >= {"restreint", "af3", "pleniere"}
+    assert data["fins_droits"][-1]["libelle"] == "disponibilité d'office" and data["fins_droits"][-1]["en_cours"]
