@@ -55,13 +55,36 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(report.exit_status(reports))
 
     @app.command("rules")
-    def rules(json_output: bool = typer.Option(False, "--json", help="Catalogue au format JSON")):
-        """Liste les règles du contrôle (identifiant, gravité, ce qu'elle vérifie, source)."""
+    def rules(rule_id: Optional[str] = typer.Argument(None, help="Identifiant d'une règle : affiche sa page"),
+              json_output: bool = typer.Option(False, "--json", help="Catalogue au format JSON")):
+        """Liste les règles du contrôle (identifiant, gravité, ce qu'elle vérifie, source) ; avec un identifiant, la page de la règle."""
         from rich.table import Table
 
         from pipeline.report import rules_catalogue
 
         cat = rules_catalogue()
+        if rule_id:
+            import difflib
+
+            from pipeline.cli import fail
+            from pipeline.errors import PipelineError
+
+            wanted = rule_id.strip().upper()
+            page = next((r for r in cat if r["id"] == wanted), None)
+            if page is None:
+                close = difflib.get_close_matches(wanted, [r["id"] for r in cat], n=3)
+                hint = f" ; vouliez-vous dire {', '.join(close)} ?" if close else " ; « pipeline rules » les liste toutes"
+                fail(PipelineError(f"règle inconnue : {rule_id}{hint}"))
+            if json_output:
+                typer.echo(json.dumps(page, ensure_ascii=False, indent=2))
+                return
+            console = Console(highlight=False, soft_wrap=True)
+            console.print(f"[bold]{page['id']}[/] — gravité : {page['severity']}")
+            console.print(f"\n[bold]Ce qu'elle vérifie[/]\n{page['checks']}")
+            console.print(f"\n[bold]Pourquoi[/]\n{page['pourquoi']}")
+            console.print(f"\n[bold]Que faire[/]\n{page['que_faire']}")
+            console.print(f"\n[bold]Source[/]\n{page['source']}")
+            return
         if json_output:
             typer.echo(json.dumps(cat, ensure_ascii=False, indent=2))
             return

@@ -165,10 +165,22 @@ def to_html(reports: list, title: str = "Contrôle des dossiers de retraite pour
     return "\n".join(out)
 
 
+def rule_pages() -> dict[str, dict]:
+    """Why each rule exists and what to do (validators/rules_pages.yaml), by rule id."""
+    import yaml
+
+    from pipeline import ROOT
+
+    return yaml.safe_load((ROOT / "validators" / "rules_pages.yaml").read_text(encoding="utf-8")) or {}
+
+
 def rules_catalogue() -> list[dict]:
     from validators.registry import all_rules
 
-    return [{"id": r.id, "severity": r.severity, "checks": r.checks, "source": r.source} for r in all_rules()]
+    pages = rule_pages()
+    return [{"id": r.id, "severity": r.severity, "checks": r.checks, "source": r.source,
+             "pourquoi": pages.get(r.id, {}).get("pourquoi", ""),
+             "que_faire": pages.get(r.id, {}).get("que_faire", "")} for r in all_rules()]
 
 
 def iter_reports(reports: Iterable) -> list:

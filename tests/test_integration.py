@@ -85,3 +85,25 @@ def test_timeline_json_gives_the_dates_a_tool_needs():
     assert data["limite_age"] == "2034-09-14"
     assert {e["code"] for e in data["etapes"]} >= {"restreint", "af3", "pleniere"}
     assert data["fins_droits"][-1]["libelle"] == "disponibilité d'office" and data["fins_droits"][-1]["en_cours"]
+
+
+def test_every_rule_has_a_page_saying_why_and_what_to_do():
+    from pipeline.report import rule_pages
+    from validators.registry import all_rules
+
+    pages = rule_pages()
+    ids = [r.id for r in all_rules()]
+    assert set(pages) == set(ids), "a rule without a page, or a page without a rule"
+    for rid in ids:
+        assert len(pages[rid]["pourquoi"]) > 40 and len(pages[rid]["que_faire"]) > 20, rid
+
+
+def test_cli_rule_page_and_unknown_rule():
+    page = subprocess.run([sys.executable, "-m", "pipeline.cli", "rules", "af4-quorum"],
+                          capture_output=True, text=True, timeout=60)
+    assert page.returncode == 0
+    assert "AF4-QUORUM — gravité : bloquant" in page.stdout and "Que faire" in page.stdout
+    assert "reconvoquer" in page.stdout
+    bad = subprocess.run([sys.executable, "-m", "pipeline.cli", "rules", "AF4-QUORAM"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "vouliez-vous dire AF4-QUORUM" in bad.stderr
