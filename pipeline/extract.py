@@ -490,6 +490,16 @@ def _start(text: str, after: Optional[str]) -> int:
     return m.end() if m else -1
 
 
+def _find_label(text: str, label: str, after: Optional[str], colon: bool = True) -> Optional[re.Match]:
+    """The label as a field heading (at a line start, followed by « : »), searched after the
+    `after` pattern; None when either is absent. `colon=False`: the label anywhere (boxes)."""
+    s = _start(text, after)
+    if s < 0:
+        return None
+    rx = _label_re(label, True, True) if colon else _label_re(label, False)
+    return rx.search(text, s)
+
+
 KNOWN_LABELS: list[str] = [r"(partie|parties|cadre) [a-z]\b"]
 
 
@@ -501,10 +511,7 @@ def _looks_like_label(line: str, known=()) -> bool:
 
 def text_value(text: str, label: str, after: Optional[str] = None, known=()) -> Optional[str]:
     """Value written after `label :` on its line, or alone on the next line."""
-    s = _start(text, after)
-    if s < 0:
-        return None
-    m = _label_re(label, True, True).search(text, s)
+    m = _find_label(text, label, after)
     if not m:
         return None
     if m.group(0).endswith(":"):
@@ -520,10 +527,7 @@ def text_value(text: str, label: str, after: Optional[str] = None, known=()) -> 
 
 def text_block(text: str, label: str, stops: list[str], after: Optional[str] = None) -> Optional[str]:
     """Everything between `label :` and the next stop label ("" when empty, None when no label)."""
-    s = _start(text, after)
-    if s < 0:
-        return None
-    m = _label_re(label, True, True).search(text, s)
+    m = _find_label(text, label, after)
     if not m:
         return None
     rest = text[m.end():]
@@ -550,10 +554,7 @@ def parse_date(s: Optional[str]):
 
 
 def text_date(text: str, label: str, after: Optional[str] = None):
-    s = _start(text, after)
-    if s < 0:
-        return None
-    m = _label_re(label, True, True).search(text, s)
+    m = _find_label(text, label, after)
     if not m:
         return None
     return parse_date(text[m.end():m.end() + 40])
@@ -598,10 +599,7 @@ def text_yesno(text: str, label: str) -> tuple[Optional[bool], bool]:
 
 
 def text_tick(text: str, label: str, after: Optional[str] = None) -> tuple[Optional[bool], bool]:
-    s = _start(text, after)
-    if s < 0:
-        return None, False
-    m = _label_re(label, False).search(text, s)
+    m = _find_label(text, label, after, colon=False)
     if not m:
         return None, False
     return _mark_before(text, m.start()), True
