@@ -19,9 +19,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline import ROOT  # noqa: E402
-from pipeline.build import convert_plans, finish, plan  # noqa: E402
+from pipeline.build.run import convert_plans, finish, plan  # noqa: E402
 from pipeline.fsutil import private_umask  # noqa: E402
-from pipeline.load import load_dossier  # noqa: E402
+from pipeline.dossier.load import load_dossier  # noqa: E402
 
 
 def dossiers(n: int):
@@ -52,7 +52,7 @@ def run_per_dossier(ds, out: Path) -> float:
 
 
 def run_naive(ds, out: Path) -> float:
-    from pipeline.convert import convert_many
+    from pipeline.build.convert import convert_many
 
     t = time.perf_counter()
     for d in ds:

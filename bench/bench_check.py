@@ -68,7 +68,7 @@ def naive(files: list[Path]) -> tuple[int, float]:
 
 
 def full_check(batch: Path, jobs: int) -> tuple[int, float, int]:
-    from pipeline.check import check_batch
+    from pipeline.check.run import check_batch
 
     pages, n, t0 = 0, 0, time.perf_counter()
     for r in check_batch(batch, jobs=jobs):
@@ -81,7 +81,7 @@ def peak_rss(batch: Path, jobs: int) -> tuple[float, float]:
     """(main process, largest worker) peak RSS in MiB, measured in a fresh interpreter."""
     code = (
         "import resource, sys\n"
-        "from pipeline.check import check_batch\n"
+        "from pipeline.check.run import check_batch\n"
         f"for r in check_batch({str(batch)!r}, jobs={jobs}): pass\n"
         "s = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
         "c = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
@@ -93,7 +93,7 @@ def peak_rss(batch: Path, jobs: int) -> tuple[float, float]:
 
 
 def scans(samples: Path, index: dict, jobs: int, tmp: Path) -> None:
-    from pipeline.check import check_dossier
+    from pipeline.check.run import check_dossier
 
     folders = [samples / e["scan"] for e in index["cases"].values() if "scan" in e]
     files = [f for d in folders for f in pdfs(d)]

@@ -60,7 +60,7 @@ def run(base: Path, n_pages: int, workers: int, per_file: int) -> None:
     total_pages = n_files * per_file
 
     # Naive baseline: ocrmypdf on each file, one after the other, in this process.
-    from pipeline.ocr import ocr_pdf
+    from pipeline.read.ocr import ocr_pdf
 
     t0 = time.monotonic()
     for name, data in files.items():

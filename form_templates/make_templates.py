@@ -177,7 +177,7 @@ class Builder:
         cp.title = path.stem
         buf = io.BytesIO()
         self.doc.save(buf)
-        from pipeline.render import normalize_docx
+        from pipeline.build.render import normalize_docx
 
         data = normalize_docx(buf.getvalue(), dt.date(2024, 6, 1))
         path.write_bytes(data)

@@ -1,9 +1,9 @@
-"""Préparation et contrôle des dossiers de retraite pour invalidité CNRACL."""
-from pathlib import Path
+"""Préparation et contrôle des dossiers de retraite pour invalidité CNRACL.
 
-__version__ = "0.1.0"
-
-# The repository root: form_templates/, config/ and samples/ live beside the package.
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = ROOT / "form_templates"
-CONFIG_DIR = ROOT / "config"
+Stages, lowest first (a stage never imports a higher one): dossier (YAML → model),
+compute (estimates, dates), build (model → documents → upload set), read (file → pages,
+words, fields, pièce), validators (the rules), check (facts → findings → report),
+watch (drop folder), cli. Data files (forms, pièces, parameters, templates) are package
+data, read through `pipeline.resources`.
+"""
+__version__ = "0.2.0"

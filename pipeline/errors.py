@@ -1,15 +1,23 @@
 """Exceptions mapped to exit codes (like OCRmyPDF's ExitCode).
 
-0: every dossier complet; 1: at least one incomplet; 2: the command could not
-run (bad arguments, unreadable dossier description, missing folder).
+A crash never shares a code with a result: 1 means "a dossier is incomplete", nothing else.
 """
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 
-EXIT_OK = 0
-EXIT_INCOMPLET = 1
-EXIT_USAGE = 2
+
+class ExitCode(enum.IntEnum):
+    OK = 0  # done; for check: every dossier complet
+    INCOMPLET = 1  # check / bundle: at least one dossier incomplet
+    USAGE = 2  # bad argument, unreadable or invalid input file, missing folder: nothing written
+    COMPOSANT = 3  # a system component is missing or broken (LibreOffice, Tesseract, libmagic)
+    INTERNE = 4  # a bug of the program: reported in French, never as a traceback
+    INTERRUPTED = 130  # Ctrl-C
+
+
+EXIT_OK, EXIT_INCOMPLET, EXIT_USAGE = ExitCode.OK, ExitCode.INCOMPLET, ExitCode.USAGE
 
 
 @dataclass
@@ -33,7 +41,7 @@ class InputProblem:
 
 
 class PipelineError(Exception):
-    exit_code = EXIT_USAGE
+    exit_code = ExitCode.USAGE
 
 
 @dataclass
@@ -47,4 +55,6 @@ class InvalidInput(PipelineError):
 
 
 class MissingComponent(PipelineError):
-    """A system component (LibreOffice, Tesseract...) is not installed."""
+    """A system component (LibreOffice, Tesseract...) is not installed or does not work."""
+
+    exit_code = ExitCode.COMPOSANT

@@ -63,9 +63,9 @@ import standins as st  # noqa: E402
 
 from pipeline import nir as nir_mod  # noqa: E402
 from pipeline.fsutil import ensure_dir, write_bytes, write_text  # noqa: E402
-from pipeline.load import load_dossier  # noqa: E402
-from pipeline.model import Dossier  # noqa: E402
-from pipeline.pieces import case_from_dossier, required_ids  # noqa: E402
+from pipeline.dossier.load import load_dossier  # noqa: E402
+from pipeline.dossier.model import Dossier  # noqa: E402
+from pipeline.dossier.pieces import case_from_dossier, required_ids  # noqa: E402
 
 SAMPLES_DIR = HERE
 SCHEMA = "check-samples/1"
@@ -307,15 +307,16 @@ class BuildLayout:
     @staticmethod
     def available() -> bool:
         try:
-            import pipeline.documents  # noqa: F401
-            import pipeline.render  # noqa: F401
+            import pipeline.build.documents  # noqa: F401
+            import pipeline.build.render  # noqa: F401
         except Exception:
             return False
         return shutil.which("soffice") is not None and all(
             (SAMPLES_DIR.parent / "form_templates" / f"{p}.docx").exists() for p in BUILD_PIECES)
 
     def request(self, piece: str, d: Dossier, spec: Spec) -> str:
-        from pipeline import documents, render
+        from pipeline.build import documents
+        from pipeline.build import render
 
         if piece == "af3":
             ctx = documents.render_context_af3(d, spec.af3)
@@ -343,9 +344,9 @@ class BuildLayout:
             (src / f"{k}.docx").write_bytes(docx)
             paths.append(src / f"{k}.docx")
         try:  # the build's own conversion and stamping (footer « Page n / N », QR code)
-            from pipeline import documents
-            from pipeline.convert import convert_many
-            from pipeline.stamp import stamp_pdf
+            from pipeline.build import documents
+            from pipeline.build.convert import convert_many
+            from pipeline.build.stamp import stamp_pdf
         except ImportError:
             convert_many = stamp_pdf = None
         if convert_many is not None:
@@ -380,7 +381,8 @@ def stamp_qr(pdf: bytes, dossier_id: str, piece: str) -> bytes:
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
-    from pipeline import forms, qr
+    from pipeline.dossier import forms
+    from pipeline import qr
 
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     text = reader.pages[0].extract_text() or ""
@@ -569,7 +571,7 @@ def write_fichiers(folder: Path, fiche_pdf: bytes) -> dict:
     doc.core_properties.created = dt.datetime(2026, 1, 1)
     doc.core_properties.modified = dt.datetime(2026, 1, 1)
     doc.save(docx_buf)
-    from pipeline.render import normalize_docx
+    from pipeline.build.render import normalize_docx
 
     content = {
         "corrupt.pdf": (truncated(fiche_pdf), ["FICHIER-ILLISIBLE"], None, "PDF tronqué"),

@@ -30,7 +30,7 @@ from reportlab.pdfgen import canvas
 
 from pipeline import nir as nir_mod
 from pipeline import qr
-from pipeline.model import Dossier, Presence, RoleMembre
+from pipeline.dossier.model import Dossier, Presence, RoleMembre
 
 FONT_DIR = "/usr/share/fonts/truetype"
 _FONTS = {

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import ROOT, qr
-from pipeline.build import build
-from pipeline.load import load_dossier
+from tests.paths import REPO as ROOT
+from pipeline import qr
+from pipeline.build.run import build
+from pipeline.dossier.load import load_dossier
 
 SAMPLES = ROOT / "samples"
 PIPELINE = Path(sys.executable).parent / "pipeline"
@@ -343,7 +344,7 @@ def test_missing_libreoffice_is_a_clear_french_error(tmp_path):
     env = dict(os.environ, PIPELINE_SOFFICE="/nonexistent/soffice")
     r = subprocess.run([str(PIPELINE), "build", str(sample("01")), "-o", str(tmp_path)],
                        capture_output=True, text=True, timeout=60, env=env)
-    assert r.returncode == 2
+    assert r.returncode == 3  # a missing component, not a bad input
     assert "LibreOffice" in r.stderr and "--no-pdf" in r.stderr
     assert not any(tmp_path.iterdir())
 
@@ -352,7 +353,7 @@ def test_failed_conversion_keeps_previous_output(tmp_path, monkeypatch):
     first = build(sample("01"), tmp_path, pdf=False).out_dir
     before = sorted(p.name for p in first.rglob("*"))
     monkeypatch.setenv("PIPELINE_SOFFICE", "/bin/false")
-    from pipeline.convert import ConversionError
+    from pipeline.build.convert import ConversionError
 
     with pytest.raises(ConversionError, match="LibreOffice n'a pas converti"):
         build(sample("01"), tmp_path)
@@ -373,8 +374,8 @@ def test_second_stage_without_pdf(tmp_path):
 def test_special_characters_are_escaped_in_documents():
     from docx import Document
 
-    from pipeline import documents
-    from pipeline.render import render_docx
+    from pipeline.build import documents
+    from pipeline.build.render import render_docx
 
     d = load_dossier(sample("01"))
     emp = d.employeur.model_copy(update={"collectivite": "Syndicat Eau & Assainissement <Nord>"})

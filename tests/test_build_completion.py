@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import ROOT, documents, qr
-from pipeline.convert import convert_many
-from pipeline.load import load_dossier
-from pipeline.render import render_docx
-from pipeline.stamp import stamp_pdf
+from tests.paths import REPO as ROOT
+from pipeline.build import documents
+from pipeline import qr
+from pipeline.build.convert import convert_many
+from pipeline.dossier.load import load_dossier
+from pipeline.build.render import render_docx
+from pipeline.build.stamp import stamp_pdf
 
 SAMPLE = ROOT / "samples" / "01_non_imputable_toutes_fonctions" / "dossier.yaml"
 

@@ -13,10 +13,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from pipeline import cli_estimate
-from pipeline.career import career, split_by_year, to_csv
-from pipeline.load import load_dossier
-from pipeline.model import PeriodeCarriere
+from pipeline.cli import estimate as cli_estimate
+from pipeline.compute.career import career, split_by_year, to_csv
+from pipeline.dossier.load import load_dossier
+from pipeline.dossier.model import PeriodeCarriere
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted(ROOT.glob("samples/0*/dossier.yaml"))

@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from pipeline import extract
-from pipeline.extract import read_fields, read_file, text_block, text_value
+from pipeline.read import fields as extract
+from pipeline.read.document import fold_keep_lines
+from pipeline.read.pixels import page_ink
+from pipeline.read.fields import read_fields
+from pipeline.read.labels import text_block, text_value
+from pipeline.read.reader import read_file
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
@@ -75,7 +78,7 @@ def test_ticked_boxes_on_a_scan_by_darkness(tmp_path):
 
 
 def test_other_layout_label_then_value_on_next_line():
-    text = extract.fold_keep_lines("Nom de naissance\nLEFÈVRE\nHeure\nLieu\nSalle 3\nCirconstances\nDate\n01/02/2026")
+    text = fold_keep_lines("Nom de naissance\nLEFÈVRE\nHeure\nLieu\nSalle 3\nCirconstances\nDate\n01/02/2026")
     assert text_value(text, "nom de naissance") == "lefevre"
     # An empty field followed by another label is empty, not the next label.
     assert text_value(text, "heure", known=["lieu"]) == ""
@@ -108,4 +111,4 @@ def test_page_size_and_blank_page(tmp_path):
     c.save()
     fd = read_file(tmp_path / "b.pdf", ocr=False)
     assert not fd.pages[0].is_a4_portrait
-    assert extract.page_ink(fd, 0) < 0.002
+    assert page_ink(fd, 0) < 0.002

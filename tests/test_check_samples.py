@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.check import check_batch, check_dossier
-from pipeline.identify import identify_document
+from pipeline.check.run import check_batch, check_dossier
+from pipeline.read.identify import identify_document
 
 
 def _expected(folder: Path) -> dict:
@@ -122,7 +122,7 @@ def test_identify_document_gives_qr_identity_and_version(check_samples):
 
 
 def test_description_cross_checked_against_documents(check_samples):
-    from pipeline import ROOT
+    ROOT = Path(__file__).resolve().parent.parent
 
     folder = check_samples["root"] / check_samples["cases"]["03_accident_service_ati"]["complet"]
     wrong = ROOT / "samples" / "01_non_imputable_toutes_fonctions" / "dossier.yaml"
@@ -140,7 +140,7 @@ def scanned_defects(check_samples, tmp_path_factory):
     import shutil
     import sys
 
-    from pipeline import ROOT
+    ROOT = Path(__file__).resolve().parent.parent
 
     sys.path.insert(0, str(ROOT / "samples"))
     import scan

@@ -10,11 +10,12 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from pipeline import cli_estimate, params
-from pipeline.estimate import as_rows, estimate, taux_minimum_garanti
-from pipeline.invalidite import addition, balthazard, taux_global
-from pipeline.load import load_dossier
-from pipeline.model import Infirmite, Pension
+from pipeline.cli import estimate as cli_estimate
+from pipeline.dossier import params
+from pipeline.compute.estimate import as_rows, estimate, taux_minimum_garanti
+from pipeline.compute.invalidite import addition, balthazard, taux_global
+from pipeline.dossier.load import load_dossier
+from pipeline.dossier.model import Infirmite, Pension
 from pipeline.money import fmt_eur, fmt_pct
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.check import check_batch, check_dossier
-from pipeline.extract import text_yesno_marks
+from pipeline.check.run import check_batch, check_dossier
+from pipeline.read.labels import text_yesno_marks
 from pipeline.text import fold
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,8 +88,8 @@ def test_timeline_json_gives_the_dates_a_tool_needs():
 
 
 def test_every_rule_has_a_page_saying_why_and_what_to_do():
-    from pipeline.report import rule_pages
-    from validators.registry import all_rules
+    from pipeline.check.report import rule_pages
+    from pipeline.validators.registry import all_rules
 
     pages = rule_pages()
     ids = [r.id for r in all_rules()]

@@ -10,8 +10,8 @@ import pytest
 
 from pipeline import nir
 from pipeline.errors import InvalidInput
-from pipeline.load import load_dossier
-from pipeline.pieces import case_from_dossier, required_ids
+from pipeline.dossier.load import load_dossier
+from pipeline.dossier.pieces import case_from_dossier, required_ids
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted(ROOT.glob("samples/0*/dossier.yaml"))

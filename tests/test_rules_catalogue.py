@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from pipeline.cli import main
-from validators.registry import all_rules
+from pipeline.cli.main import main
+from pipeline.validators.registry import all_rules
 
 RULES_MD = [
     "PIECE-MANQUANTE", "PIECE-INUTILE", "DOCUMENT-INCONNU", "FICHIER-ILLISIBLE", "FORMULAIRE-OBSOLETE",
@@ -48,9 +48,9 @@ def test_rule_units_run_on_read_facts():
     import datetime as dt
     from pathlib import Path
 
-    from pipeline.check import Context
-    from pipeline.identify import Identified
-    from validators.registry import REGISTRY
+    from pipeline.check.run import Context
+    from pipeline.read.identify import Identified
+    from pipeline.validators.registry import REGISTRY
 
     af3 = Identified(Path("af3.pdf"), piece="af3", birth_date=dt.date(1955, 3, 1))
     af3.fields = {"date_medecin": dt.date(2026, 6, 18)}

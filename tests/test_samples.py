@@ -19,8 +19,8 @@ import pytest
 
 from pipeline import nir as nir_mod
 from pipeline import qr
-from pipeline.load import load_dossier
-from pipeline.pieces import case_from_dossier, required_ids
+from pipeline.dossier.load import load_dossier
+from pipeline.dossier.pieces import case_from_dossier, required_ids
 from pipeline.text import fold, same_person
 
 from tests.fixtures_samples import SAMPLES, load_generator

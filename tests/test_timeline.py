@@ -11,11 +11,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from pipeline import cli_estimate
-from pipeline.ics import escape_text, fold, to_ics
-from pipeline.load import load_dossier
-from pipeline.model import Conge, TypeConge
-from pipeline.timeline import add_months, notice_context, radiation_date, timeline
+from pipeline.cli import estimate as cli_estimate
+from pipeline.compute.ics import escape_text, fold, to_ics
+from pipeline.dossier.load import load_dossier
+from pipeline.dossier.model import Conge, TypeConge
+from pipeline.compute.timeline import add_months, notice_context, radiation_date, timeline
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted(ROOT.glob("samples/0*/dossier.yaml"))

@@ -2,14 +2,11 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import struct
 import subprocess
-import sys
 import time
 import zlib
-from pathlib import Path
 
 import pytest
 

@@ -7,7 +7,7 @@ import json
 import shutil
 import subprocess
 
-from pipeline import ROOT as REPO
+from tests.paths import REPO
 from tests.test_watch_support import PYTHON, concat_pdfs, drop, journal_rows, parts_rows, run_once
 
 CASES = sorted(p.name for p in (REPO / "samples").glob("0*_*") if (p / "dossier.yaml").exists())

@@ -5,7 +5,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from pipeline import ROOT as REPO
+from tests.paths import REPO
 from tests.test_watch_support import PYTHON, drop, identity_lines, journal_rows, make_dossier, run_once, text_pdf
 
 MARKER = b"SECRET-HORS-DEPOT-7F3A"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from pipeline import ROOT as REPO
+from tests.paths import REPO
 from pipeline import nir as nir_mod
 from pipeline import qr
 
@@ -87,8 +87,8 @@ def text_pdf(title: str, lines: list[str] = (), *, pages: int = 1, qr_payloads: 
 
 
 def separator_page(dossier_id: str, piece_id: str) -> bytes:
-    from pipeline.load import load_dossier  # noqa: F401  (the real sheets come from pipeline.sheets)
-    from pipeline.sheets import FOOTER_CODE
+    from pipeline.dossier.load import load_dossier  # noqa: F401  (the real sheets come from pipeline.sheets)
+    from pipeline.build.sheets import FOOTER_CODE
 
     return text_pdf("FEUILLE DE SÉPARATION", [f"Pièce : {piece_id}", FOOTER_CODE],
                     qr_payloads=[qr.separator_payload(dossier_id, piece_id)])

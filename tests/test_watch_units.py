@@ -1,7 +1,6 @@
 """Fast tests of the watcher's pieces: separator sheets, splitting, limits, filing, routing."""
 from __future__ import annotations
 
-import os
 import subprocess
 
 import pytest
@@ -18,8 +17,8 @@ def test_sheets_one_page_per_expected_piece_with_its_qr(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert "feuille(s) de séparation" in r.stdout
-    from pipeline.load import load_dossier
-    from pipeline.pieces import case_from_dossier, required_ids
+    from pipeline.dossier.load import load_dossier
+    from pipeline.dossier.pieces import case_from_dossier, required_ids
 
     expected = required_ids(case_from_dossier(load_dossier(folder / "dossier.yaml")))
     import pypdf

@@ -1,1 +1,1 @@
-"""Rules of `pipeline check` (rules_*.py, registered in registry.py) and their data (forms/, pieces.yaml)."""
+"""Zones, libellés et règles du contrôle (données et règles, installées comme pipeline.validators)."""

@@ -4,14 +4,14 @@ from __future__ import annotations
 import re
 
 from pipeline.text import name_tokens, same_person
-from validators.registry import Hit, rule
+from pipeline.validators.base import Hit, rule
 
 
 @rule("FORMULAIRE-OBSOLETE", "bloquant",
       "un AF3 ou un AF4 porte un code de version antérieur aux imprimés de juin 2024, ou aucun code",
       "Formation CDG50/CDG76 (seed 004) : anciens imprimés non valables depuis juin 2024")
 def formulaire_obsolete(ctx):
-    from pipeline.forms import versions
+    from pipeline.dossier.forms import versions
 
     v = versions()
     for d in ctx.docs:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pipeline.text import fold
-from validators.registry import Hit, rule
+from pipeline.validators.base import Hit, rule
 
 SOURCE_QUORUM = "Décret n° 86-442 du 14 mars 1986, art. 13 (modifié par le décret n° 2022-350)"
 DOCTORS = ("medecin", "medecin_specialiste")

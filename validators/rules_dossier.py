@@ -6,7 +6,7 @@ import re
 
 from pipeline import nir as nir_mod
 from pipeline.text import fold, name_tokens
-from validators.registry import Hit, rule
+from pipeline.validators.base import Hit, rule
 
 
 @rule("AGENT-NON-ELIGIBLE", "bloquant",
@@ -41,14 +41,8 @@ def agent_non_eligible(ctx):
 
 
 def _ocr_misread(d, value: str) -> bool:
-    """On a scan, read the NIR line again (finer, digits only): a valid NIR there was OCR noise."""
-    from pipeline.extract import reread_line_after
-
-    try:
-        again = reread_line_after(d.data, "nir")
-    except Exception:
-        return False
-    return any(len(a) == 15 and nir_mod.is_valid(a) for a in again)
+    """On a scan, the NIR line read again (finer, digits only) was valid: the first read was OCR noise."""
+    return any(len(a) == 15 and nir_mod.is_valid(a) for a in d.nirs_reread)
 
 
 def _nir_findings(ctx):
@@ -124,7 +118,7 @@ def dates_incoherentes(ctx):
             yield Hit(f"L'AF3 ({f(af3_date)}) est postérieur à la date de radiation ({f(rad)}) : "
                       "vérifiez les dates.", piece="af3", file=ctx.af3.file if ctx.af3 else None)
         try:
-            from pipeline.coherence import age_limit_date
+            from pipeline.dossier.coherence import age_limit_date
 
             limit = age_limit_date(d)
         except Exception:
@@ -143,7 +137,7 @@ def _age_limit_from_documents(ctx, seance):
     if born is None or seance is None:
         return None
     try:
-        from pipeline import params
+        from pipeline.dossier import params
 
         years = int(params.get("limite_age_sedentaire", seance).valeur)
         return born.replace(year=born.year + years)
@@ -155,9 +149,9 @@ def _age_limit_from_documents(ctx, seance):
       "accident : date, heure ou circonstances manquantes ; maladie professionnelle : risques ou "
       "période d'exposition manquants", "Formation CDG50/CDG76 (seed 004) ; CNRACL")
 def rapport_hierarchique(ctx):
-    from pipeline.extract import load_form
+    from pipeline import resources
 
-    form = load_form("rapport_hierarchique")
+    form = resources.load_yaml_shared("validators", "forms", "rapport_hierarchique.yaml")
     labels = {"date_accident": "la date de l'accident", "heure": "l'heure", "circonstances": "les circonstances",
               "risques": "les risques rencontrés", "exposition": "la période d'exposition"}
     for d in ctx.by_piece("rapport_hierarchique"):

@@ -1,7 +1,7 @@
 """Rules on the files and pièces present: missing, unknown, unreadable, not to send, pages."""
 from __future__ import annotations
 
-from validators.registry import Hit, rule
+from pipeline.validators.base import Hit, rule
 
 SOURCE_CNRACL = "Liste CNRACL des pièces justificatives invalidité ; formation CDG50/CDG76 (seed 004)"
 
@@ -70,14 +70,12 @@ def page_format(ctx):
 @rule("PAGE-BLANCHE", "avertissement",
       "une page blanche (souvent un verso numérisé)", "Bonnes pratiques CNRACL (PEP'S)")
 def page_blanche(ctx):
-    from pipeline.extract import page_ink
-
     for d in ctx.docs:
         if d.problem:
             continue
         for p in d.pages:
             if p.has_text_layer or (p.text or "").strip():
                 continue
-            if page_ink(d.data, p.index) < 0.002:
+            if p.ink is not None and p.ink < 0.002:
                 yield Hit(f"La page {p.index + 1} de « {d.file} » est blanche (verso numérisé ?) : "
                           "retirez-la du fichier.", piece=d.piece, file=d.file, page=p.index + 1)

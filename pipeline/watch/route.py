@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import nir as nir_mod
+from pipeline.read.identify import identify_document, piece_from_text
 from pipeline.text import fold, name_tokens
 
 log = logging.getLogger("pipeline.watch")
@@ -49,7 +50,7 @@ class DossierIndex:
 
     def refresh(self) -> "DossierIndex":
         """Reload the dossier.yaml files that changed (cheap when nothing did)."""
-        from pipeline.load import load_dossier
+        from pipeline.dossier.load import load_dossier
 
         seen = {}
         for yaml_path in dossier_yamls(self.root):
@@ -93,31 +94,6 @@ def dossier_yamls(root: Path) -> list[Path]:
     return sorted(out)
 
 
-# Printed titles (WORDING.md) → pièce id; the earliest title on the first page wins.
-TITLES: list[tuple[str, str]] = [
-    ("imprime af3", "af3"), ("af3-", "af3"), ("rapport d'expertise medicale", "expertise_medicale"),
-    ("imprime af4", "af4"), ("af4-", "af4"), ("attestation de presence", "attestations_presence"),
-    ("fiche de poste", "fiche_de_poste"), ("attestation relative au reclassement", "attestation_reclassement"),
-    ("questionnaire tierce personne", "questionnaire_tp"), ("tierce personne", "questionnaire_tp"),
-    ("certificat medical initial", "certificat_medical_initial"), ("rapport hierarchique", "rapport_hierarchique"),
-    ("decision reconnaissant l'imputabilite", "decision_imputabilite"), ("plan du trajet", "plan_trajet"),
-    ("proces-verbal de police", "pv_police"), ("proces-verbal de gendarmerie", "pv_police"),
-    ("rapport du medecin du travail", "rapport_medecin_travail"),
-    ("arrete portant radiation des cadres", "arrete_radiation"), ("bulletin de salaire", "bulletin_salaire"),
-    ("decompte de pension", "decompte_pension"),
-]
-
-
-def piece_from_titles(text: str) -> str | None:
-    t = fold(text)
-    best = None
-    for title, piece in TITLES:
-        i = t.find(title)
-        if i >= 0 and (best is None or i < best[0]):
-            best = (i, piece)
-    return best[1] if best else None
-
-
 _DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})(?!\d)")
 
 
@@ -151,7 +127,7 @@ def read_facts(pdf_path: Path, text: str, use_identify: bool = True) -> Facts:
             facts = got
             facts.text = facts.text or text
     if facts.piece_id is None:
-        facts.piece_id = piece_from_titles(text)
+        facts.piece_id = piece_from_text(text)
     if not facts.nirs:
         facts.nirs = nir_mod.find_all(text)
     if not facts.birth_dates:
@@ -160,50 +136,27 @@ def read_facts(pdf_path: Path, text: str, use_identify: bool = True) -> Facts:
 
 
 def _identify(pdf_path: Path) -> Facts | None:
-    """The check's identification (pipeline.identify), read defensively: it is optional."""
+    """The check's identification of the document (the watcher already did the OCR)."""
     try:
-        from pipeline.identify import identify_document
-    except Exception:
-        return None
-    try:
-        try:
-            ident = identify_document(pdf_path, ocr=False)  # the watcher already did the OCR
-        except TypeError:
-            ident = identify_document(pdf_path)
-    except Exception as e:  # a failure there must not stop routing by our own reading
+        ident = identify_document(pdf_path, ocr=False)
+    except Exception as e:  # a failure there must not stop routing by the text alone
         log.warning("identification en échec (%s) : lecture du texte seule", type(e).__name__)
         return None
-    if _attr(ident, "problem"):
+    if ident.problem:
         return None
     f = Facts(source="identify")
-    piece = _attr(ident, "piece_id", "piece") or _attr(ident, "not_to_send")
-    if piece is not None and not isinstance(piece, str):
-        piece = _attr(piece, "id")
-    conf = _attr(ident, "confidence")
-    if piece and (conf is None or float(conf) >= 0.5):
-        f.piece_id = str(piece)
-    f.nirs = [nir_mod.normalize(n) for n in (_attr(ident, "nirs") or [])]
-    names = _attr(ident, "names", "noms") or []
-    f.names = [str(n) for n in (names.values() if isinstance(names, dict) else names) if n]
-    bd = _attr(ident, "birth_date", "date_naissance", "birth_dates")
-    if isinstance(bd, (list, tuple, set)):
-        f.birth_dates = {x for x in bd if isinstance(x, dt.date)}
-    elif isinstance(bd, dt.date):
-        f.birth_dates = {bd}
+    piece = ident.piece or ident.not_to_send
+    if piece and ident.confidence >= 0.5:
+        f.piece_id = piece
+    f.nirs = [nir_mod.normalize(n) for n in ident.nirs]
+    f.names = [n for n in ident.names.values() if n]
+    if ident.birth_date is not None:
+        f.birth_dates = {ident.birth_date}
     return f
 
 
-def _attr(obj, *names):
-    for n in names:
-        if isinstance(obj, dict) and n in obj:
-            return obj[n]
-        if hasattr(obj, n):
-            return getattr(obj, n)
-    return None
-
-
 def by_qr(index: DossierIndex, dossier_id: str, piece_id: str, via: str) -> Decision:
-    from pipeline.pieces import load_catalogue
+    from pipeline.dossier.pieces import load_catalogue
 
     e = index.entries.get(dossier_id)
     if e is None:

@@ -25,7 +25,7 @@ def _inside(child: Path, parent: Path) -> bool:
 
 def code_dirs() -> list[Path]:
     # The package, the repository beside it (templates, config, validators) and the Python environment.
-    dirs = {Path(pipeline.__file__).resolve().parent, Path(pipeline.ROOT).resolve(), Path(sys.prefix).resolve(),
+    dirs = {Path(pipeline.__file__).resolve().parent, Path(pipeline.__file__).resolve().parent.parent, Path(sys.prefix).resolve(),
             Path(sys.base_prefix).resolve()}
     return sorted(dirs)
 

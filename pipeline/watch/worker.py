@@ -114,7 +114,7 @@ def prepare(job: dict, index) -> dict:
             final = attempt / f"partie-{k}.pdf"
             missing = split.pages_without_text(raw) if job.get("ocr", True) else []
             if missing:
-                from pipeline.ocr import ocr_pdf
+                from pipeline.read.ocr import ocr_pdf
 
                 ocr_pdf(raw, final, jobs=max(1, min(job.get("ocr_jobs", 1), len(missing))),
                         pages=",".join(str(i + 1) for i in missing))
@@ -157,74 +157,12 @@ def _commit(attempt: Path, plan_dir: Path, plan: dict) -> dict:
 
 
 def run_check(job: dict) -> dict:
-    """Check one dossier folder; returns {status, missing, report} or {pending: reason}."""
+    """Check one dossier folder; returns {status, missing, report}."""
+    from pipeline.check import report as report_mod
+    from pipeline.check.run import check_dossier
+
     folder = Path(job["folder"])
     yaml_path = folder / "dossier.yaml"
-    try:
-        from pipeline.check import check_dossier
-    except Exception:
-        return _presence_only(folder, yaml_path, "contrôle complet non disponible")
     report = check_dossier(folder, dossier_yaml=yaml_path if yaml_path.exists() else None, jobs=1)
-    data = report_as_dict(report)
-    if data is None:
-        return _presence_only(folder, yaml_path, "rapport du contrôle illisible")
-    if "dossiers" not in data:  # one dossier's part: wrap it as the JSON of rules.md
-        data = {"schema": "pipeline-check/1", "dossiers": [data],
-                "summary": {"dossiers": 1, "complets": int(data.get("status") == "complet"),
-                            "incomplets": int(data.get("status") != "complet")}}
-    one = data["dossiers"][0] if data["dossiers"] else {}
-    status = one.get("status") or "inconnu"
-    missing = [p["id"] for p in one.get("pieces", []) if p.get("status") == "manquante"]
-    return {"status": status, "missing": missing, "report": data}
-
-
-def report_as_dict(report) -> dict | None:
-    """The check's report as the JSON of rules.md, whatever the report module calls it."""
-    try:
-        from pipeline import report as report_mod
-    except Exception:
-        report_mod = None
-    if report_mod is not None:
-        for name in ("to_json_dict", "as_json_dict", "json_dict", "to_dict", "report_dict", "as_dict"):
-            fn = getattr(report_mod, name, None)
-            if callable(fn):
-                for arg in ([report], report):
-                    try:
-                        out = fn(arg)
-                        if isinstance(out, dict):
-                            return out
-                    except Exception:
-                        pass
-        for name in ("to_json", "render_json", "json_text", "dumps"):
-            fn = getattr(report_mod, name, None)
-            if callable(fn):
-                for arg in ([report], report):
-                    try:
-                        out = fn(arg)
-                        if isinstance(out, str):
-                            return json.loads(out)
-                    except Exception:
-                        pass
-    for name in ("to_json_dict", "to_dict", "as_dict", "model_dump"):
-        fn = getattr(report, name, None)
-        if callable(fn):
-            try:
-                out = fn()
-                if isinstance(out, dict):
-                    return out
-            except Exception:
-                pass
-    return None
-
-
-def _presence_only(folder: Path, yaml_path: Path, why: str) -> dict:
-    """Minimal stand-in for the check: which required pièces have no file yet (by file name)."""
-    from pipeline.load import load_dossier
-    from pipeline.pieces import case_from_dossier, required_ids
-
-    d = load_dossier(yaml_path)
-    import re
-
-    present = {re.sub(r"_\d+$", "", p.stem) for p in folder.glob("*.pdf")}
-    missing = [pid for pid in required_ids(case_from_dossier(d)) if pid not in present]
-    return {"status": "controle_en_attente", "missing": missing, "pending": why, "report": None}
+    missing = [p.id for p in report.pieces if p.status == "manquante"]
+    return {"status": report.status, "missing": missing, "report": report_mod.to_dict([report])}

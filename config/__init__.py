@@ -1,0 +1,1 @@
+"""Paramètres datés et contacts (données installées comme pipeline.config)."""

@@ -1,0 +1,1 @@
+"""Gabarits des documents et versions des imprimés (données installées comme pipeline.form_templates)."""

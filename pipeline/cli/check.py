@@ -1,0 +1,111 @@
+"""Commands `check` (one dossier or a CDG's batch) and `rules` (the rule catalogue)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("check")
+    def check(
+        dossier_dir: Optional[Path] = typer.Argument(None, help="Dossier (répertoire) contenant les pièces"),
+        batch: Optional[Path] = typer.Option(None, "--batch", help="Répertoire d'un lot : un sous-dossier par agent"),
+        dossier: Optional[Path] = typer.Option(None, "--dossier", help="dossier.yaml à confronter aux pièces"),
+        profile: Optional[str] = typer.Option(None, "--profile", help="cnracl, cdg50 ou cdg76"),
+        json_out: Optional[str] = typer.Option(None, "--json", help="Écrire le rapport JSON dans ce fichier (« - » : sortie standard)"),
+        html_out: Optional[Path] = typer.Option(None, "--html", help="Écrire le rapport HTML (imprimable) dans ce fichier"),
+        jobs: Optional[int] = typer.Option(None, "--jobs", help="Processus en parallèle (par défaut : un par cœur)"),
+    ):
+        """Contrôle les pièces d'un dossier (ou d'un lot) avant l'envoi à la CNRACL."""
+        from pipeline.check import report
+        from pipeline.check.run import PROFILES, batch_folders, check_batch, check_dossier
+        from pipeline.cli.app import fail
+        from pipeline.errors import InputProblem, InvalidInput, PipelineError
+        from pipeline.fsutil import write_text
+
+        # With --json -, stdout carries the JSON only: the readable summary goes to stderr.
+        console = Console(highlight=False, soft_wrap=True, stderr=(json_out == "-"))
+        try:
+            if (dossier_dir is None) == (batch is None):
+                raise InvalidInput([InputProblem("pipeline check", "", "indiquez soit un dossier, soit --batch RÉPERTOIRE (l'un des deux)")])
+            if profile is not None and profile not in PROFILES:
+                raise InvalidInput([InputProblem("--profile", "", f"profil inconnu « {profile} » : choisissez cnracl, cdg50 ou cdg76")])
+            if batch is not None and dossier is not None:
+                raise InvalidInput([InputProblem("--dossier", "", "--dossier s'emploie avec un seul dossier, pas avec --batch")])
+            if batch is None:
+                reports = [check_dossier(dossier_dir, dossier, profile, jobs=jobs)]
+                report.terminal(reports[0], console)
+            else:
+                reports = _run_batch(batch, profile, jobs, console, batch_folders, check_batch)
+                report.batch_table(reports, console)
+            if json_out == "-":
+                typer.echo(report.to_json(reports), nl=False)
+            elif json_out:
+                write_text(Path(json_out), report.to_json(reports))
+                console.print(f"Rapport JSON écrit dans {json_out}")
+            if html_out:
+                write_text(html_out, report.to_html(reports))
+                console.print(f"Rapport HTML écrit dans {html_out}")
+        except PipelineError as e:
+            fail(e)
+        raise typer.Exit(report.exit_status(reports))
+
+    @app.command("rules")
+    def rules(rule_id: Optional[str] = typer.Argument(None, help="Identifiant d'une règle : affiche sa page"),
+              json_output: bool = typer.Option(False, "--json", help="Catalogue au format JSON")):
+        """Liste les règles du contrôle (identifiant, gravité, ce qu'elle vérifie, source) ; avec un identifiant, la page de la règle."""
+        from rich.table import Table
+
+        from pipeline.check.report import rules_catalogue
+
+        cat = rules_catalogue()
+        if rule_id:
+            import difflib
+
+            from pipeline.cli.app import fail
+            from pipeline.errors import PipelineError
+
+            wanted = rule_id.strip().upper()
+            page = next((r for r in cat if r["id"] == wanted), None)
+            if page is None:
+                close = difflib.get_close_matches(wanted, [r["id"] for r in cat], n=3)
+                hint = f" ; vouliez-vous dire {', '.join(close)} ?" if close else " ; « pipeline rules » les liste toutes"
+                fail(PipelineError(f"règle inconnue : {rule_id}{hint}"))
+            if json_output:
+                typer.echo(json.dumps(page, ensure_ascii=False, indent=2))
+                return
+            console = Console(highlight=False, soft_wrap=True)
+            console.print(f"[bold]{page['id']}[/] — gravité : {page['severity']}")
+            console.print(f"\n[bold]Ce qu'elle vérifie[/]\n{page['checks']}")
+            console.print(f"\n[bold]Pourquoi[/]\n{page['pourquoi']}")
+            console.print(f"\n[bold]Que faire[/]\n{page['que_faire']}")
+            console.print(f"\n[bold]Source[/]\n{page['source']}")
+            return
+        if json_output:
+            typer.echo(json.dumps(cat, ensure_ascii=False, indent=2))
+            return
+        console = Console(highlight=False, soft_wrap=True)
+        t = Table(title="Règles de « pipeline check »", show_lines=True)
+        for col in ("Règle", "Gravité", "Ce qu'elle vérifie", "Source"):
+            t.add_column(col)
+        for r in cat:
+            t.add_row(r["id"], r["severity"], r["checks"], r["source"])
+        console.print(t)
+
+
+def _run_batch(root, profile, jobs, console, batch_folders, check_batch) -> list:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    total = len(batch_folders(root))
+    reports = []
+    with Progress(TextColumn("Contrôle du lot"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task("lot", total=total)
+        for r in check_batch(root, profile, jobs):
+            reports.append(r)
+            progress.advance(task)
+    return reports

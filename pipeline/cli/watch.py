@@ -1,0 +1,157 @@
+"""Commands of the drop-folder area: watch, status, sheets."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+console = Console(highlight=False, soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("watch")
+    def watch(
+        inbox: Path = typer.Argument(..., help="Dossier de dépôt où le scanner écrit (INBOX)"),
+        dossiers: Path = typer.Option(..., "--dossiers", help="Dossier contenant un sous-dossier par dossier (avec son dossier.yaml)"),
+        workers: int = typer.Option(2, "--workers", min=1, max=64, help="Processus de traitement en parallèle"),
+        once: bool = typer.Option(False, "--once", help="Traiter ce qui est dans le dépôt puis s'arrêter (tests, cron)"),
+        poll: bool = typer.Option(False, "--poll", help="Scruter le dossier au lieu d'écouter ses événements (partage réseau)"),
+        poll_interval: float = typer.Option(5.0, "--poll-interval", help="Secondes entre deux scrutations"),
+        settle: float = typer.Option(2.0, "--settle", help="Secondes sans changement avant de prendre un fichier"),
+        keep_days: int = typer.Option(30, "--keep-days", help="Jours de conservation des originaux archivés"),
+        timeout: float = typer.Option(600.0, "--timeout", help="Temps maximal de traitement d'un fichier (secondes)"),
+        max_size_mb: int = typer.Option(200, "--max-size-mb", help="Taille maximale d'un fichier (Mo)"),
+        max_pages: int = typer.Option(300, "--max-pages", help="Nombre maximal de pages d'un fichier"),
+        no_ocr: bool = typer.Option(False, "--no-ocr", help="Ne pas reconnaître le texte des pages numérisées"),
+        verbose: bool = typer.Option(False, "--verbose", "-v", help="Journal détaillé sur la sortie d'erreur"),
+    ):
+        """Surveille le dossier de dépôt : classe chaque document dans son dossier et recontrôle ce dossier."""
+        from pipeline.cli.app import fail
+        from pipeline.errors import InvalidInput
+        from pipeline.watch import Settings
+        from pipeline.watch.security import check_folders
+        from pipeline.watch.service import run
+
+        logging.basicConfig(level=logging.INFO if verbose or not once else logging.WARNING, stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(message)s")
+        try:
+            inbox_r, root_r = check_folders(inbox, dossiers)
+        except InvalidInput as e:
+            fail(e)
+        if not no_ocr:
+            from pipeline.errors import MissingComponent
+            from pipeline.read.ocr import require_tesseract
+
+            try:
+                require_tesseract()  # better refuse to start than quarantine every scan
+            except MissingComponent as e:
+                fail(e)
+        settings = Settings(inbox=inbox_r, root=root_r, workers=workers, settle=settle, poll_interval=poll_interval,
+                            force_polling=poll, keep_days=keep_days, timeout=timeout,
+                            max_bytes=max_size_mb * 1024 * 1024, max_pages=max_pages, ocr=not no_ocr, once=once)
+        code = run(settings)
+        if once:
+            _print_status(root_r, as_json=False)
+        raise typer.Exit(code)
+
+    @app.command("status")
+    def status(
+        root: Path = typer.Argument(..., help="Dossier contenant les dossiers (celui donné à --dossiers)"),
+        as_json: bool = typer.Option(False, "--json", help="Sortie JSON"),
+    ):
+        """Une ligne par dossier : état du dernier contrôle, pièces manquantes, dernier document reçu."""
+        from pipeline.cli.app import fail
+        from pipeline.errors import InputProblem, InvalidInput
+
+        if not root.is_dir():
+            fail(InvalidInput([InputProblem(str(root), "ROOT", "ce dossier n'existe pas : indiquez le dossier donné à « pipeline watch --dossiers »")]))
+        _print_status(root, as_json)
+
+    @app.command("sheets")
+    def sheets(
+        dossier: Path = typer.Argument(..., help="Fichier dossier.yaml"),
+        output: Path = typer.Option(..., "--output", "-o", help="PDF à écrire"),
+        every: bool = typer.Option(False, "--all", help="Une feuille par pièce du catalogue, pas seulement les pièces attendues"),
+    ):
+        """Imprime les feuilles de séparation (une par pièce attendue) à placer devant chaque document avant numérisation."""
+        from pipeline.build.sheets import write_sheets
+        from pipeline.cli.app import fail
+        from pipeline.errors import InvalidInput
+
+        try:
+            path, n = write_sheets(dossier, output, every)
+        except InvalidInput as e:
+            fail(e)
+        console.print(f"{n} feuille(s) de séparation écrite(s) dans {path} : imprimez-les et placez chacune devant "
+                      "le document de sa pièce avant de numériser.")
+
+
+STATUS_WORDS = {"complet": "complet", "incomplet": "incomplet", "controle_en_attente": "contrôle en attente",
+                "controle_en_echec": "contrôle en échec", None: "jamais contrôlé"}
+
+
+def status_rows(root: Path) -> dict:
+    """The data of `pipeline status`: one entry per dossier folder, plus the journal's counts."""
+    from pipeline.dossier.load import load_dossier
+    from pipeline.watch import Settings
+    from pipeline.watch.journal import open_readonly
+    from pipeline.watch.route import dossier_yamls
+
+    s = Settings(inbox=root, root=Path(root))
+    db = open_readonly(s.journal_path)
+    known, counts = {}, {}
+    if db is not None:
+        for did, folder, needs, last_rec, status, missing in db.execute(
+                "SELECT dossier_id, folder, needs_check, last_received, status, missing FROM dossiers"):
+            known[did] = dict(needs_check=bool(needs), last_received=last_rec, status=status,
+                              missing=json.loads(missing) if missing else None)
+        for outcome, n in db.execute("SELECT COALESCE(outcome, 'en_cours'), COUNT(*) FROM files GROUP BY 1"):
+            counts[outcome] = n
+        db.close()
+    rows = []
+    for y in dossier_yamls(Path(root)):
+        try:
+            d = load_dossier(y)
+            did = d.dossier.id
+        except Exception:
+            rows.append({"dossier": y.parent.name, "dossier_id": None, "status": "dossier_yaml_invalide",
+                         "missing": None, "last_received": None})
+            continue
+        k = known.get(did, {})
+        last = k.get("last_received")
+        status = k.get("status")
+        if k.get("needs_check") and status not in (None,):
+            status = "controle_en_attente"
+        rows.append({
+            "dossier": y.parent.name, "dossier_id": did, "status": status or "jamais_controle",
+            "missing": k.get("missing"),
+            "last_received": dt.datetime.fromtimestamp(last).isoformat(timespec="seconds") if last else None,
+        })
+    return {"schema": "pipeline-status/1", "dossiers": rows, "files": counts}
+
+
+def _print_status(root: Path, as_json: bool) -> None:
+    data = status_rows(root)
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    if not data["dossiers"]:
+        console.print("Aucun dossier (sous-dossier avec un dossier.yaml) dans ce dossier.")
+    for r in data["dossiers"]:
+        words = {"jamais_controle": "jamais contrôlé", "dossier_yaml_invalide": "dossier.yaml invalide"}.get(
+            r["status"], STATUS_WORDS.get(r["status"], r["status"]))
+        missing = r["missing"]
+        miss = "—" if missing is None else ("aucune pièce manquante" if not missing else "manquent : " + ", ".join(missing))
+        last = "aucun document reçu" if not r["last_received"] else \
+            "dernier document reçu le " + dt.datetime.fromisoformat(r["last_received"]).strftime("%d/%m/%Y à %H:%M")
+        console.print(f"{r['dossier_id'] or r['dossier']} : {words} ; {miss} ; {last}")
+    c = data["files"]
+    if c:
+        labels = [("classe", "classés"), ("partiel", "classés en partie"), ("doublon", "doublons"),
+                  ("quarantaine", "en quarantaine"), ("a_trier", "à trier"), ("en_cours", "en cours")]
+        console.print("Fichiers déposés : " + ", ".join(f"{c[k]} {w}" for k, w in labels if c.get(k)))

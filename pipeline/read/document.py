@@ -1,0 +1,74 @@
+"""What a read file is: its pages, their text and words (positions in PDF points)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from pipeline.text import strip_accents
+
+MIN_TEXT_CHARS = 8  # fewer characters than this: the page has no usable text layer
+
+A4_PT = (595.28, 841.89)
+
+def fold_keep_lines(s: str) -> str:
+    """Lower case, no accents, single spaces, but lines kept (labels are matched per line)."""
+    s = strip_accents(s or "").lower().replace("’", "'").replace("œ", "oe")
+    s = s.replace("\r\n", "\n").replace("\r", "\n")
+    lines = (re.sub(r"[ \t\u00a0\u202f]+", " ", ln).strip() for ln in s.split("\n"))
+    return "\n".join(ln for ln in lines if ln)
+
+@dataclass
+class Word:
+    text: str
+    x0: float  # PDF points, origin top-left
+    top: float
+    x1: float
+    bottom: float
+    line: int = 0  # OCR line number (block*10000+par*100+line), 0 when unknown
+
+@dataclass
+class Page:
+    index: int  # 0-based
+    width: float  # points
+    height: float
+    text: str = ""
+    ocr: bool = False  # text comes from OCR
+    has_text_layer: bool = True
+    size_known: bool = True  # False for an image without resolution: its paper size is unknown
+    words: Optional[list[Word]] = None  # filled by OCR, or lazily by pdfplumber
+    ink: Optional[float] = None  # share of dark pixels, computed when needed
+    _folded: Optional[tuple[str, str]] = field(default=None, repr=False)
+
+    @property
+    def folded(self) -> str:
+        if self._folded is None or self._folded[0] is not self.text:
+            self._folded = (self.text, fold_keep_lines(self.text))
+        return self._folded[1]
+
+    @property
+    def is_a4_portrait(self) -> bool:
+        tol = 3 / 25.4 * 72
+        return abs(self.width - A4_PT[0]) <= tol and abs(self.height - A4_PT[1]) <= tol
+
+@dataclass
+class FileData:
+    path: Path
+    kind: Optional[str] = None  # pdf | jpeg | png | tiff
+    mime: str = ""
+    problem: Optional[str] = None  # French reason the file cannot be read
+    pages: list[Page] = field(default_factory=list)
+    metadata: dict = field(default_factory=dict)
+    form_fields: dict = field(default_factory=dict)
+    ocr_pages: int = 0
+    corner: object = field(default=None, repr=False)  # PIL image of page 1's QR corner
+
+    @property
+    def text(self) -> str:
+        return "\n".join(p.text for p in self.pages)
+
+    @property
+    def folded(self) -> str:
+        return "\n".join(p.folded for p in self.pages)  # each page caches its own
+

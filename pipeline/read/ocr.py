@@ -1,0 +1,104 @@
+"""Tesseract (French) on page images, one thread per process; OCRmyPDF for whole files."""
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from pipeline.errors import MissingComponent
+from pipeline.read.document import FileData, Word
+from pipeline.read.pixels import render
+
+# Must be set before Tesseract starts; OCRmyPDF's workers inherit it.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+
+OCR_DPI = 200
+
+def ocr_pages(fd: FileData, plan: dict) -> None:
+    """OCR the pages in `plan` ({index: crop or None}); Tesseract runs as subprocesses."""
+    require_tesseract()
+    for index, crop in sorted(plan.items()):
+        page = fd.pages[index]
+        img = render(fd, index, dpi=OCR_DPI, crop=crop)
+        ox, oy = (crop[0], crop[1]) if crop else (0.0, 0.0)
+        words = tesseract_words(img, OCR_DPI, ox, oy)
+        page.words = words
+        page.text = words_to_text(words)
+        page.ocr = True
+        fd.ocr_pages += 1
+
+def tesseract(img, *args: str, timeout: float = 180) -> str:
+    """Tesseract on one PIL image (the only place it is called directly); "" on a time-out."""
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    try:
+        return subprocess.run(
+            [shutil.which("tesseract") or "tesseract", "stdin", "stdout", *args],
+            input=buf.getvalue(), capture_output=True, timeout=timeout,
+            env=dict(os.environ, OMP_THREAD_LIMIT="1"),
+        ).stdout.decode("utf-8", "replace")
+    except subprocess.TimeoutExpired:
+        return ""  # an unreadable page reads as empty; the run goes on
+
+
+def tesseract_words(img, dpi: int, ox: float = 0.0, oy: float = 0.0) -> list[Word]:
+    out = tesseract(img, "-l", "fra", "--psm", "3", "-c", "preserve_interword_spaces=1",
+                    "-c", "tessedit_do_invert=0", "tsv")
+    k = 72 / dpi
+    words = []
+    for row in out.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12 or cols[0] != "5" or not cols[11].strip():
+            continue
+        left, top, width, height = (int(c) for c in cols[6:10])
+        line = int(cols[2]) * 10000 + int(cols[3]) * 100 + int(cols[4])
+        words.append(Word(cols[11].strip(), ox + left * k, oy + top * k,
+                          ox + (left + width) * k, oy + (top + height) * k, line))
+    return words
+
+def words_to_text(words: list[Word]) -> str:
+    lines: list[str] = []
+    current = None
+    for w in words:
+        if w.line != current:
+            lines.append(w.text)
+            current = w.line
+        else:
+            lines[-1] += " " + w.text
+    return "\n".join(lines)
+
+
+def require_tesseract() -> None:
+    if not shutil.which("tesseract"):
+        raise MissingComponent("Tesseract n'est pas installé : lancez « make install » (paquets tesseract-ocr et tesseract-ocr-fra).")
+
+
+def ocr_pdf(src: Path, dst: Path, *, jobs: int = 1, pages: str | None = None,
+            deskew: bool = True, rotate: bool = True, language: str = "fra") -> Path:
+    """Write to `dst` a copy of `src` with a text layer on the pages that have none."""
+    require_tesseract()
+    import ocrmypdf
+
+    kwargs = dict(
+        language=[language],
+        skip_text=True,  # pages that already have text are left alone
+        deskew=deskew,
+        rotate_pages=rotate,
+        rotate_pages_threshold=2.0,
+        jobs=jobs,
+        progress_bar=False,
+        optimize=0,
+        output_type="pdf",
+        tesseract_timeout=120,
+    )
+    if pages:
+        kwargs["pages"] = pages
+    result = ocrmypdf.ocr(str(src), str(dst), **kwargs)
+    if int(result) not in (0, 6):  # 6: already had text everywhere
+        raise RuntimeError(f"OCR en échec (code {int(result)})")
+    if int(result) == 6:
+        shutil.copyfile(src, dst)
+    return Path(dst)

@@ -1,0 +1,122 @@
+"""Page images and ink: ticked boxes, signatures and blank pages measured by dark pixels."""
+from __future__ import annotations
+
+from typing import Optional
+
+from pipeline.read.document import FileData, Word
+
+
+def render(fd: FileData, index: int, dpi: int = 150, crop=None):
+    """Grey PIL image of page `index`; `crop` = (x0, top, x1, bottom) in points."""
+    page = fd.pages[index]
+    if fd.kind == "pdf":
+        import pypdfium2 as pdfium
+
+        doc = pdfium.PdfDocument(str(fd.path))
+        try:
+            p = doc[index]
+            c = (0, 0, 0, 0)
+            if crop:
+                x0, top, x1, bottom = crop
+                x0, top = max(0, x0), max(0, top)
+                x1, bottom = min(page.width, x1), min(page.height, bottom)
+                c = (x0, page.height - bottom, page.width - x1, top)
+            img = p.render(scale=dpi / 72, crop=c, grayscale=True).to_pil().convert("L")
+            p.close()
+        finally:
+            doc.close()
+        return img
+    from PIL import Image, ImageSequence
+
+    with Image.open(fd.path) as im:
+        for i, frame in enumerate(ImageSequence.Iterator(im)):
+            if i == index:
+                img = frame.convert("L")
+                break
+    sx = img.width / page.width
+    if crop:
+        x0, top, x1, bottom = crop
+        img = img.crop((int(max(0, x0) * sx), int(max(0, top) * sx),
+                        int(min(page.width, x1) * sx), int(min(page.height, bottom) * sx)))
+    scale = dpi / 72 / sx
+    if abs(scale - 1) > 0.05:
+        img = img.resize((max(1, int(img.width * scale)), max(1, int(img.height * scale))))
+    return img
+
+def dark_share(img, threshold: int = 128) -> float:
+    """Share of dark pixels in a grey image."""
+    hist = img.histogram()
+    total = sum(hist) or 1
+    return sum(hist[:threshold]) / total
+
+def page_ink(fd: FileData, index: int) -> float:
+    page = fd.pages[index]
+    if page.ink is None:
+        img = render(fd, index, dpi=40)
+        # Ignore a margin: scanners leave dark borders.
+        w, h = img.size
+        img = img.crop((int(w * 0.05), int(h * 0.05), int(w * 0.95), int(h * 0.95)))
+        page.ink = dark_share(img, 160)
+    return page.ink
+
+def box_is_ticked(fd: FileData, index: int, word: Word) -> Optional[bool]:
+    """A checkbox printed just left of `word`: ticked when its inside is markedly dark."""
+    v = box_value(fd, index, word)
+    return None if v is None else v > TICK_THRESHOLD
+
+def box_value(fd: FileData, index: int, word: Word) -> Optional[float]:
+    """Darkness of the inside of the checkbox just left of `word` (None: no box there).
+
+    The box is the dark cluster nearest to the word (not a letter of the previous word).
+    """
+    h = max(6.0, word.bottom - word.top)
+    crop = (word.x0 - 2.4 * h, word.top - 0.5 * h, word.x0 - 0.5, word.bottom + 0.5 * h)
+    img = render(fd, index, dpi=200, crop=crop)
+    w, hh = img.size
+    px = img.load()
+    dark_cols = [any(px[x, y] < 140 for y in range(hh)) for x in range(w)]
+    runs, x = [], 0
+    while x < w:
+        if dark_cols[x]:
+            x0 = x
+            gap = 0
+            while x < w and (dark_cols[x] or gap < 2):
+                gap = 0 if dark_cols[x] else gap + 1
+                x += 1
+            runs.append((x0, x - gap))
+        else:
+            x += 1
+    if not runs:
+        return None  # no box at all
+    # « [ ] » is two strokes: group the runs nearest to the word, up to a box's width.
+    ppt = 200 / 72
+    x0, x1 = runs[-1]
+    for a, b in reversed(runs[:-1]):
+        if x0 - b <= 0.8 * h * ppt and x1 - a <= 1.6 * h * ppt:
+            x0 = a
+        else:
+            break
+    if x1 - x0 < 0.35 * h * ppt:
+        return None  # a letter or a speck, not a box
+    rows = [y for y in range(hh) if any(px[x, y] < 140 for x in range(x0, x1))]
+    y0, y1 = rows[0], rows[-1] + 1
+    if (x1 - x0) < 4 or (y1 - y0) < 4:
+        return None
+    return box_darkness(img, x0, y0, x1, y1)
+
+TICK_THRESHOLD = 0.12
+
+def box_darkness(img, x0, y0, x1, y1) -> float:
+    """Dark share of the middle of a box, away from its (blurred) border."""
+    mx, my = max(2, (x1 - x0) * 3 // 10), max(2, (y1 - y0) * 3 // 10)
+    if x1 - x0 <= 2 * mx or y1 - y0 <= 2 * my:
+        return 0.0
+    return dark_share(img.crop((x0 + mx, y0 + my, x1 - mx, y1 - my)), 140)
+
+def ink_right_of(fd: FileData, index: int, word: Word, width: float = 160.0) -> float:
+    """Darkness of the area right of a label on its line (a handwritten signature, a stroke)."""
+    h = max(8.0, word.bottom - word.top)
+    # Same line only, after the colon: a signature overflows a little above and below.
+    crop = (word.x1 + 8, word.top - 0.2 * h, word.x1 + width, word.bottom + 0.5 * h)
+    img = render(fd, index, dpi=100, crop=crop)
+    return dark_share(img, 140)

@@ -1,0 +1,150 @@
+"""Stage read, entry point: one file → FileData (pages, text, words; OCR where there is no text).
+
+Cheap first, expensive only where needed: pypdfium2 text for every page, pdfplumber
+words only where layout matters, OCR only for pages without a text layer.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pipeline.read.document import MIN_TEXT_CHARS, FileData, Page, Word
+from pipeline.read.filetype import sniff
+from pipeline.read.ocr import ocr_pages
+
+MAX_BYTES = 20 * 1024 * 1024  # PEP'S refuses bigger uploads
+
+MAX_PAGES = 100
+
+def read_file(path: Path, *, ocr: bool = True, ocr_plan=None) -> FileData:
+    """Read a file into pages. Never raises for a bad file: `problem` says what is wrong.
+
+    `ocr_plan(filedata) -> {page index: crop or None}` decides which pages without text to
+    OCR (None: all of them, whole page).
+    """
+    path = Path(path)
+    fd = FileData(path)
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        fd.problem = f"fichier inaccessible ({e.strerror})"
+        return fd
+    if size == 0:
+        fd.problem = "fichier vide"
+        return fd
+    if size > MAX_BYTES:
+        fd.problem = f"fichier trop volumineux ({size // (1024 * 1024)} Mo, limite {MAX_BYTES // (1024 * 1024)} Mo)"
+        return fd
+    fd.kind, fd.mime = sniff(path)
+    if fd.kind is None:
+        fd.problem = f"type de fichier non accepté ({fd.mime}) : seuls PDF, JPEG, PNG et TIFF sont acceptés"
+        return fd
+    try:
+        if fd.kind == "pdf":
+            _read_pdf(fd)
+        else:
+            _read_image(fd)
+    except Exception as e:  # a corrupt file is a finding, never a crash
+        fd.problem = fd.problem or f"fichier illisible ou endommagé ({type(e).__name__})"
+        fd.pages = []
+        return fd
+    if fd.problem:
+        return fd
+    if len(fd.pages) > MAX_PAGES:
+        fd.problem = f"trop de pages ({len(fd.pages)}, limite {MAX_PAGES})"
+        return fd
+    if ocr:
+        todo = {p.index: None for p in fd.pages if not p.has_text_layer}
+        if ocr_plan is not None and todo:
+            todo = ocr_plan(fd)
+        if todo:
+            ocr_pages(fd, todo)
+    return fd
+
+def _read_pdf(fd: FileData) -> None:
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    try:
+        doc = pdfium.PdfDocument(str(fd.path))
+    except pdfium.PdfiumError as e:
+        msg = str(e).lower()
+        fd.problem = ("fichier protégé par un mot de passe (chiffré)" if "password" in msg
+                      else "PDF endommagé ou illisible")
+        return
+    try:
+        if raw.FPDF_GetSecurityHandlerRevision(doc.raw) != -1:
+            fd.problem = "PDF chiffré (protégé) : la CNRACL exige des fichiers non protégés"
+            return
+        if len(doc) == 0:
+            fd.problem = "PDF sans aucune page"
+            return
+        if len(doc) > MAX_PAGES:
+            fd.problem = f"trop de pages ({len(doc)}, limite {MAX_PAGES})"
+            return
+        for i in range(len(doc)):
+            page = doc[i]
+            w, h = page.get_size()
+            tp = page.get_textpage()
+            text = tp.get_text_range() or ""
+            tp.close()
+            text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+            has = len(re.sub(r"\s", "", text)) >= MIN_TEXT_CHARS
+            if i == 0:
+                # The QR corner, drawn now while the page is loaded (a second load costs more).
+                dpi = 100 if has else 150
+                crop = (w * 0.55, 0, 0, h * 0.70)
+                fd.corner = page.render(scale=dpi / 72, crop=crop, grayscale=True).to_pil()
+            page.close()
+            fd.pages.append(Page(i, w, h, text if has else "", has_text_layer=has))
+        try:
+            fd.metadata = {k: v for k, v in doc.get_metadata_dict().items() if v}
+        except Exception:
+            pass
+        has_form = raw.FPDF_GetFormType(doc.raw) != 0
+    finally:
+        doc.close()
+    if has_form:
+        _pdf_fields(fd)
+
+def _pdf_fields(fd: FileData) -> None:
+    """AcroForm values (pypdf): forms filled on screen keep their values out of the page text."""
+    try:
+        from pypdf import PdfReader
+
+        reader = PdfReader(str(fd.path))
+        for name, f in (reader.get_fields() or {}).items():
+            value = f.get("/V")
+            if value not in (None, "", "/Off"):
+                fd.form_fields[name] = str(value)
+    except Exception:
+        pass  # the text is what counts
+    if fd.form_fields and fd.pages:
+        # Values typed into fields are part of what a person reads on the form.
+        extra = "\n".join(f"{k} : {v}" for k, v in fd.form_fields.items())
+        fd.pages[0].text += "\n" + extra
+
+def _read_image(fd: FileData) -> None:
+    from PIL import Image, ImageSequence
+
+    with Image.open(fd.path) as im:
+        im.load()
+        for i, frame in enumerate(ImageSequence.Iterator(im)):
+            dpi = frame.info.get("dpi")
+            known = bool(dpi and float(dpi[0]) > 1)
+            dx = float(dpi[0]) if known else 200.0
+            dy = (float(dpi[1]) or dx) if known else dx
+            w, h = frame.size
+            fd.pages.append(Page(i, w * 72 / dx, h * 72 / dy, "", has_text_layer=False, size_known=known))
+
+def page_words(fd: FileData, index: int) -> list[Word]:
+    """Words with positions: from OCR, or from pdfplumber (only pages where layout matters)."""
+    page = fd.pages[index]
+    if page.words is None:
+        import pdfplumber
+
+        with pdfplumber.open(str(fd.path), pages=[index + 1]) as pdf:
+            p = pdf.pages[0]
+            ws = p.extract_words(keep_blank_chars=False, use_text_flow=True)
+        page.words = [Word(w["text"], w["x0"], w["top"], w["x1"], w["bottom"]) for w in ws]
+    return page.words

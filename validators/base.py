@@ -1,0 +1,66 @@
+"""What a rule is: an id, a severity, what it checks, a source, and a function of the facts.
+
+Like a linter's codes: `pipeline rules` prints this catalogue from the code itself, and the
+ids are a public interface (rules.md): add new ids, never rename.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator, Optional
+
+SEVERITIES = ("bloquant", "avertissement", "info")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule found: a French message saying what is wrong and what to do."""
+
+    message: str
+    piece: Optional[str] = None
+    file: Optional[str] = None
+    page: Optional[int] = None  # 1-based
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    message: str
+    source: str
+    piece: Optional[str] = None
+    file: Optional[str] = None
+    page: Optional[int] = None
+
+    def as_dict(self) -> dict:
+        return {"rule": self.rule, "severity": self.severity, "piece": self.piece, "file": self.file,
+                "page": self.page, "message": self.message, "source": self.source}
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    checks: str  # what it checks, in French (for `pipeline rules`)
+    source: str
+    func: Callable[..., Iterable[Hit]] = field(compare=False, repr=False)
+
+    def run(self, ctx) -> Iterator[Finding]:
+        for hit in self.func(ctx) or ():
+            yield Finding(self.id, self.severity, hit.message, self.source, hit.piece, hit.file, hit.page)
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(id: str, severity: str, checks: str, source: str):
+    """Register a rule function `f(ctx) -> iterable of Hit`."""
+    if severity not in SEVERITIES:
+        raise ValueError(f"sévérité inconnue : {severity}")
+
+    def deco(func):
+        if id in REGISTRY:
+            raise ValueError(f"règle déclarée deux fois : {id}")
+        REGISTRY[id] = Rule(id, severity, checks, source, func)
+        return func
+
+    return deco
