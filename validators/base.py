@@ -1,7 +1,9 @@
-"""What a rule is: an id, a severity, what it checks, a source, and a function of the facts.
+"""What a rule is: an id, a severity, what it checks, why, what to do, an example, a public
+source, and a function of the facts.
 
-Like a linter's codes: `pipeline rules` prints this catalogue from the code itself, and the
-ids are a public interface (rules.md): add new ids, never rename.
+Like a linter's codes: the explanation lives with the rule, `pipeline rules ID` and the
+generated pages of docs/rules/ (scripts/gen_rule_docs.py) come from it, and the ids are a
+public interface: add new ids, never rename.
 """
 from __future__ import annotations
 
@@ -41,8 +43,12 @@ class Rule:
     id: str
     severity: str
     checks: str  # what it checks, in French (for `pipeline rules`)
-    source: str
+    source: str  # a public text: décret, article, CNRACL page title, CDG guidance
     func: Callable[..., Iterable[Hit]] = field(compare=False, repr=False)
+    why: str = ""  # « Pourquoi » : what the CNRACL does with it
+    todo: str = ""  # « Que faire » : the action to take
+    example: str = ""  # « Exemple » : a typical case that fires the rule
+    source_verified: bool = True  # False: the exact title / article could not be checked
 
     def run(self, ctx) -> Iterator[Finding]:
         for hit in self.func(ctx) or ():
@@ -52,15 +58,16 @@ class Rule:
 REGISTRY: dict[str, Rule] = {}
 
 
-def rule(id: str, severity: str, checks: str, source: str):
-    """Register a rule function `f(ctx) -> iterable of Hit`."""
+def rule(id: str, severity: str, checks: str, source: str, *, why: str, todo: str, example: str,
+         source_verified: bool = True):
+    """Register a rule function `f(ctx) -> iterable of Hit`, with its explanation."""
     if severity not in SEVERITIES:
         raise ValueError(f"sévérité inconnue : {severity}")
 
     def deco(func):
         if id in REGISTRY:
             raise ValueError(f"règle déclarée deux fois : {id}")
-        REGISTRY[id] = Rule(id, severity, checks, source, func)
+        REGISTRY[id] = Rule(id, severity, checks, source, func, why, todo, example, source_verified)
         return func
 
     return deco

@@ -9,7 +9,11 @@ from pipeline.validators.base import Hit, rule
 
 @rule("FORMULAIRE-OBSOLETE", "bloquant",
       "un AF3 ou un AF4 porte un code de version antérieur aux imprimés de juin 2024, ou aucun code",
-      "Formation CDG50/CDG76 (seed 004) : anciens imprimés non valables depuis juin 2024")
+      'CNRACL, imprimés AF3 (rapport médical) et AF4 (procès-verbal du conseil médical) en vigueur depuis juin 2024 ; formation CDG50/CDG76 sur la retraite pour invalidité',
+      why='Les imprimés AF3 et AF4 antérieurs à juin 2024 ne sont plus valables : la CNRACL renvoie le dossier.',
+      todo="Faites remplir l'imprimé en vigueur (code 2406 ou postérieur) ; `pipeline build` produit l'AF3 et l'AF4 à jour.",
+      example='Un AF3 portant le code AF3-2101 (imprimé de janvier 2021), ou sans code de version.',
+      source_verified=False)
 def formulaire_obsolete(ctx):
     from pipeline.dossier.forms import versions
 
@@ -35,7 +39,11 @@ def _traitant_name(block: str) -> str:
 
 @rule("AF3-MEDECIN-TRAITANT-VIDE", "bloquant",
       "le cadre « médecin traitant » de l'AF3 (page 1) est vide (ni médecin, ni « Pas de médecin traitant »)",
-      "Formation CDG50/CDG76 (seed 004) ; liste CNRACL")
+      "Imprimé CNRACL AF3 (rapport médical d'aptitude), page 1, cadre « Médecin traitant » ; formation CDG50/CDG76",
+      why="Le cadre « Médecin traitant » de la page 1 de l'AF3 doit être rempli ; vide, il est une cause classique de retard.",
+      todo="Indiquez le nom et l'adresse du médecin traitant de l'agent, ou la mention « Pas de médecin traitant ».",
+      example="Page 1 de l'AF3 : le cadre « Médecin traitant » ne contient que des pointillés.",
+      source_verified=False)
 def medecin_traitant_vide(ctx):
     af3 = ctx.af3
     if af3 is None:
@@ -49,7 +57,11 @@ def medecin_traitant_vide(ctx):
 
 
 @rule("AF3-MEDECIN-TRAITANT-AGREE", "bloquant",
-      "le médecin traitant nommé sur l'AF3 est le médecin agréé qui l'a rempli", "Formation CDG50/CDG76 (seed 004)")
+      "le médecin traitant nommé sur l'AF3 est le médecin agréé qui l'a rempli",
+      "Juris-CNRACL, « Intervention du conseil médical » : l'examen est fait par un médecin agréé autre que le médecin traitant ; décret n° 2003-1306 du 26 décembre 2003, art. 31",
+      why="Le médecin traitant nommé sur l'AF3 doit être différent du médecin agréé qui remplit l'AF3.",
+      todo="Corrigez le cadre « Médecin traitant » : le médecin habituel de l'agent, ou « Pas de médecin traitant ».",
+      example="L'AF3 rempli par le Dr Martin Durand indique comme médecin traitant « Docteur Durand Martin ».")
 def medecin_traitant_agree(ctx):
     af3 = ctx.af3
     if af3 is None:
@@ -74,7 +86,12 @@ def _same_doctor(a: str, b: str) -> bool:
 
 
 @rule("AF3-SIGNATURE-EMPLOYEUR", "bloquant",
-      "le cadre F de l'AF3 (nom, date, cachet et signature de l'employeur) n'est pas rempli", "CDG80")
+      "le cadre F de l'AF3 (nom, date, cachet et signature de l'employeur) n'est pas rempli",
+      "Imprimé CNRACL AF3, cadre F (cachet et signature de l'employeur) ; guide du CDG80 sur la retraite pour invalidité",
+      why="La CNRACL exige l'AF3 portant le cachet et la signature de l'employeur (cadre F) : le nom et la qualité du signataire, la date et la signature.",
+      todo="Faites compléter, signer et tamponner le cadre F par l'autorité territoriale.",
+      example="Le cadre F de l'AF3 porte le nom du maire mais ni date ni signature.",
+      source_verified=False)
 def signature_employeur(ctx):
     af3 = ctx.af3
     if af3 is None:
@@ -97,7 +114,10 @@ def signature_employeur(ctx):
 
 @rule("AF3-PARTIE-MEDECIN-VIDE", "bloquant",
       "la partie du médecin agréé (page 4 : conclusions, taux, date, signature) est vierge",
-      "Formation CDG50/CDG76 (seed 004) : 20 % des dossiers retournés")
+      'Juris-CNRACL, « Intervention du conseil médical » : le médecin agréé libelle les infirmités et fixe les taux ; imprimé CNRACL AF3, partie réservée au médecin agréé',
+      why="Un AF3 envoyé avant que le médecin agréé ait rempli sa partie (conclusions, taux, signature) est inutilisable : c'est une cause majeure de retours.",
+      todo="Renvoyez l'AF3 au médecin agréé pour qu'il remplisse et signe sa partie, puis remplacez le fichier.",
+      example="L'AF3 est envoyé au conseil médical avec la page 4 vierge (ni conclusions, ni taux, ni date).")
 def partie_medecin_vide(ctx):
     af3 = ctx.af3
     if af3 is None:
@@ -115,7 +135,12 @@ def partie_medecin_vide(ctx):
 
 
 @rule("ATI-NON-SIGNALEE", "avertissement",
-      "le dossier indique qu'une ATI est versée mais l'AF3 ne le dit pas", "Formation CDG50/CDG76 (seed 004)")
+      "le dossier indique qu'une ATI est versée mais l'AF3 ne le dit pas",
+      "Imprimé CNRACL AF3, partie K (allocation temporaire d'invalidité) ; décret n° 2005-442 du 2 mai 2005 relatif à l'ATI des fonctionnaires territoriaux et hospitaliers",
+      why="Quand une allocation temporaire d'invalidité est en paiement, la CNRACL étudie sa transformation en rente ; l'AF3 doit le dire (partie K).",
+      todo="Faites cocher « Oui » à la question sur l'ATI de l'AF3, ou corrigez dossier.yaml si l'ATI n'est pas perçue.",
+      example="dossier.yaml indique « ati: percue: true » mais la case « Oui » de la partie K de l'AF3 n'est pas cochée.",
+      source_verified=False)
 def ati_non_signalee(ctx):
     af3 = ctx.af3
     if af3 is None or ctx.dossier is None or not ctx.dossier.ati.percue:

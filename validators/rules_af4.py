@@ -4,7 +4,9 @@ from __future__ import annotations
 from pipeline.text import fold
 from pipeline.validators.base import Hit, rule
 
-SOURCE_QUORUM = "Décret n° 86-442 du 14 mars 1986, art. 13 (modifié par le décret n° 2022-350)"
+SOURCE_QUORUM = ("Décret n° 86-442 du 14 mars 1986, art. 13 (modifié par le décret n° 2022-350) ; Juris-CNRACL, "
+                 "« Intervention du conseil médical » (quatre membres présents dont deux médecins et un représentant "
+                 "du personnel)")
 DOCTORS = ("medecin", "medecin_specialiste")
 
 
@@ -33,7 +35,11 @@ def _members(ctx):
 
 @rule("AF4-QUORUM", "bloquant",
       "moins de 4 membres présents, ou moins de 2 médecins, ou aucun représentant du personnel, "
-      "sans seconde convocation indiquée sur l'AF4", SOURCE_QUORUM)
+      "sans seconde convocation indiquée sur l'AF4",
+      SOURCE_QUORUM,
+      why="Le conseil médical plénier ne siège valablement qu'avec au moins 4 membres présents, dont 2 médecins et 1 représentant du personnel (décret 86-442, art. 13) ; sinon son avis n'est pas valable.",
+      todo="Faites reconvoquer le conseil médical ; si l'AF4 est mal rempli (présences non cochées), faites-le corriger.",
+      example="Séance avec le président (médecin), un autre médecin et deux représentants de la collectivité : quatre présents, mais aucun représentant du personnel, et pas de seconde convocation.")
 def af4_quorum(ctx):
     members = _members(ctx)
     if members is None:
@@ -49,7 +55,11 @@ def af4_quorum(ctx):
 
 @rule("AF4-SECONDE-CONVOCATION", "avertissement",
       "quorum non atteint mais l'AF4 indique une seconde convocation (valable quel que soit le nombre "
-      "de présents) : vérifier la première convocation", SOURCE_QUORUM)
+      "de présents) : vérifier la première convocation",
+      SOURCE_QUORUM,
+      why='Après une première séance sans quorum, le conseil reconvoqué dans les huit jours siège valablement quel que soit le nombre de présents.',
+      todo="Vérifiez que la première convocation a bien eu lieu et que l'AF4 mentionne la seconde convocation.",
+      example="Trois membres présents, et l'AF4 porte la mention « seconde convocation ».")
 def af4_seconde(ctx):
     members = _members(ctx)
     if members is None:
@@ -64,7 +74,11 @@ def af4_seconde(ctx):
 
 @rule("AF4-VISIO-SANS-ATTESTATION", "bloquant",
       "un membre a siégé en visioconférence sans signer l'AF4 et son attestation de présence manque",
-      "CDG80")
+      'Décret n° 86-442 du 14 mars 1986, art. 13 (débats par conférence audiovisuelle) ; guide du CDG80 sur le conseil médical',
+      why="Un membre présent en visioconférence qui n'a pas signé l'AF4 doit fournir une attestation de présence signée.",
+      todo="Demandez l'attestation de présence au membre concerné et ajoutez-la au dossier (pièce attestations_presence).",
+      example="Un représentant du personnel a siégé en visioconférence, n'a pas signé l'AF4, et aucune attestation de présence à son nom n'est jointe.",
+      source_verified=False)
 def af4_visio(ctx):
     members = _members(ctx)
     if members is None:

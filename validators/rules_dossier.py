@@ -11,7 +11,10 @@ from pipeline.validators.base import Hit, rule
 
 @rule("AGENT-NON-ELIGIBLE", "bloquant",
       "l'agent n'est pas fonctionnaire titulaire affilié à la CNRACL (stagiaire, contractuel, moins de 28 h)",
-      "Formation CDG50/CDG76 (seed 004) ; décret n° 2003-1306")
+      'Code général de la fonction publique, art. L. 613-5 et décret n° 2022-244 du 25 février 2022 (affiliation CNRACL à partir de 28 heures par semaine) ; décret n° 2003-1306 du 26 décembre 2003, art. 30',
+      why="Seul un fonctionnaire titulaire affilié à la CNRACL (28 heures par semaine au moins) peut recevoir une pension d'invalidité CNRACL.",
+      todo='Vérifiez le statut et la durée de service ; pour un stagiaire, un contractuel ou un agent IRCANTEC, la procédure est le licenciement pour inaptitude physique.',
+      example="dossier.yaml indique un agent contractuel, ou un titulaire à 20 heures par semaine (affilié à l'IRCANTEC).")
 def agent_non_eligible(ctx):
     reasons = []
     d = ctx.dossier
@@ -52,7 +55,13 @@ def _nir_findings(ctx):
             yield d, n, nir_mod.problem(n)
 
 
-@rule("NIR-INVALIDE", "bloquant", "un NIR dont la clé de contrôle est fausse, ou mal formé", "INSEE (clé du NIR)")
+@rule("NIR-INVALIDE", "bloquant",
+      "un NIR dont la clé de contrôle est fausse, ou mal formé",
+      "INSEE, numéro d'inscription au répertoire (NIR) : clé de contrôle égale à 97 moins le reste de la division du numéro par 97",
+      why="Un NIR dont la clé est fausse révèle une erreur de saisie : la CNRACL ne peut pas rattacher la pièce à l'agent.",
+      todo='Corrigez le NIR sur la pièce (13 chiffres et la clé ; 2A et 2B pour la Corse).',
+      example='Le NIR « 1 85 05 78 006 084 36 » porté sur une pièce : la clé calculée est 91, pas 36.',
+      source_verified=False)
 def nir_invalide(ctx):
     ref = ctx.reference_nir()
     for d, n, problem in _nir_findings(ctx):
@@ -76,7 +85,10 @@ def _name_differs(a: str, b: str, ocr: bool) -> bool:
 
 @rule("IDENTITE-DISCORDANTE", "bloquant",
       "le NIR ou le nom de l'agent diffère d'une pièce à l'autre, ou avec les données du dossier",
-      "Contrôle de cohérence du dossier")
+      'Code de la santé publique, art. L. 1110-4 (secret médical) ; décret n° 2003-1306 du 26 décembre 2003, art. 31',
+      why="Un NIR ou un nom qui diffère d'une pièce à l'autre signale souvent le document d'un autre agent classé par erreur : secret médical en jeu.",
+      todo="Retirez la pièce de l'autre agent, et remettez-la dans son dossier ; sinon corrigez l'identité.",
+      example='Un certificat au nom de « BERNARD » dans le dossier de Mme Lefebvre, ou portant un autre NIR.')
 def identite_discordante(ctx):
     ref_nir = ctx.reference_nir()
     ref_names = ctx.reference_names()
@@ -100,7 +112,11 @@ def identite_discordante(ctx):
 
 @rule("DATES-INCOHERENTES", "bloquant",
       "des dates dans le désordre : séance de l'AF4 avant l'AF3, AF3 après la radiation, "
-      "inaptitude reconnue après la limite d'âge", "Formation CDG50/CDG76 (seed 004)")
+      "inaptitude reconnue après la limite d'âge",
+      "Décret n° 2003-1306 du 26 décembre 2003, art. 30 (aucune date d'effet après la limite d'âge) et art. 31 (avis du conseil médical plénier sur le rapport du médecin agréé)",
+      why="Les étapes se suivent : restreint, AF3, plénier, avis de la CNRACL, radiation (jamais rétroactive), le tout avant la limite d'âge.",
+      todo='Vérifiez les dates portées sur les pièces et dans dossier.yaml, puis corrigez celle qui est fausse.',
+      example="AF4 d'une séance du 01/06/2026 qui examine un AF3 daté du 18/06/2026.")
 def dates_incoherentes(ctx):
     af3_date = ctx.af3_date()
     seance = ctx.af4.fields.get("date_seance") if ctx.af4 is not None else None
@@ -147,7 +163,12 @@ def _age_limit_from_documents(ctx, seance):
 
 @rule("RAPPORT-HIERARCHIQUE-INCOMPLET", "avertissement",
       "accident : date, heure ou circonstances manquantes ; maladie professionnelle : risques ou "
-      "période d'exposition manquants", "Formation CDG50/CDG76 (seed 004) ; CNRACL")
+      "période d'exposition manquants",
+      'CNRACL, liste des pièces justificatives de la demande de retraite pour invalidité : rapport hiérarchique complet et circonstancié (accident ou maladie imputable au service)',
+      why="Le rapport hiérarchique doit être complet et circonstancié : date, heure et circonstances pour un accident ; risques et période d'exposition pour une maladie professionnelle.",
+      todo='Faites compléter le rapport hiérarchique (modèle : `pipeline build` le produit à partir de dossier.yaml).',
+      example="Rapport hiérarchique d'un accident de service sans l'heure de l'accident.",
+      source_verified=False)
 def rapport_hierarchique(ctx):
     from pipeline import resources
 
@@ -168,7 +189,11 @@ def rapport_hierarchique(ctx):
 
 @rule("CAS-DISCORDANT", "avertissement",
       "le cas décrit par dossier.yaml (imputabilité, inaptitude, tierce personne) diffère de ce que "
-      "disent l'AF3 ou l'AF4", "Contrôle de cohérence du dossier")
+      "disent l'AF3 ou l'AF4",
+      "Décret n° 2003-1306 du 26 décembre 2003, art. 31 (le conseil médical apprécie l'imputabilité et l'inaptitude) ; imprimés CNRACL AF3 et AF4",
+      why="Quand dossier.yaml et l'AF3 / l'AF4 ne disent pas la même chose (imputabilité, inaptitude, tierce personne), la liste des pièces exigées change.",
+      todo="Vérifiez lequel est juste, corrigez l'autre, puis relancez le contrôle.",
+      example="dossier.yaml dit « non imputable » alors que l'AF3 conclut à une maladie imputable au service.")
 def cas_discordant(ctx):
     if ctx.dossier is None:
         return

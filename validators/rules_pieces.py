@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from pipeline.validators.base import Hit, rule
 
-SOURCE_CNRACL = "Liste CNRACL des pièces justificatives invalidité ; formation CDG50/CDG76 (seed 004)"
-
-
 @rule("PIECE-MANQUANTE", "bloquant",
-      "une pièce exigée pour ce cas (pieces.md) est absente du dossier", SOURCE_CNRACL)
+      'une pièce exigée pour ce cas (selon la liste des pièces de la CNRACL) est absente du dossier',
+      'CNRACL, liste des pièces justificatives de la demande de retraite pour invalidité (imprimés de juin 2024) ; décret n° 2003-1306 du 26 décembre 2003, art. 31',
+      why="La CNRACL instruit le dossier sur pièces : une pièce exigée pour ce cas qui manque fait revenir le dossier, ou déclenche une demande de pièce complémentaire sur PEP'S qui retarde la décision de plusieurs mois. L'absence de l'AF3 cause à elle seule environ un retour sur cinq.",
+      todo="Obtenez la pièce auprès de celui qui la produit (médecin agréé, conseil médical, médecin traitant, service) et ajoutez-la au dossier sous son identifiant. Le constat dit pourquoi la pièce est exigée (le cas du dossier, ou une réponse « Non » de l'AF3 / AF4).",
+      example="Dossier d'accident de service sans rapport hiérarchique : « Pièce manquante : Rapport hiérarchique (rapport_hierarchique), exigée car l'invalidité est imputable au service. »",
+      source_verified=False)
 def piece_manquante(ctx):
     for req in ctx.required:
         pid = req.piece.id
@@ -23,7 +25,11 @@ def piece_manquante(ctx):
 
 @rule("PIECE-INUTILE", "info",
       "un document que la CNRACL demande de ne pas envoyer est présent",
-      "Liste CNRACL des pièces justificatives invalidité")
+      'CNRACL, liste des pièces justificatives de la demande de retraite pour invalidité : documents à ne pas joindre',
+      why="La CNRACL demande de ne pas envoyer certains documents pour une pension d'invalidité (bulletins de salaire, décompte, pièces d'identité, examens médicaux…) : ils encombrent l'instruction.",
+      todo="Retirez ce document du lot à téléverser. Ce n'est pas une erreur bloquante.",
+      example='Un bulletin de salaire glissé dans le dossier : « bulletin.pdf semble être un document à ne pas envoyer (bulletins de salaire) : retirez-le du dossier. »',
+      source_verified=False)
 def piece_inutile(ctx):
     for d in ctx.docs:
         if d.not_to_send:
@@ -33,7 +39,12 @@ def piece_inutile(ctx):
 
 
 @rule("DOCUMENT-INCONNU", "avertissement",
-      "un fichier n'a pu être reconnu comme aucune pièce", "—")
+      "un fichier n'a pu être reconnu comme aucune pièce",
+      "CNRACL, espace employeurs, PEP'S : téléversement des pièces justificatives",
+      why="Un fichier que le contrôle ne reconnaît comme aucune pièce risque d'être envoyé pour rien, ou d'être une pièce attendue mal numérisée.",
+      todo="Ouvrez le fichier : s'il s'agit d'une pièce attendue, vérifiez qu'elle est lisible (numérisation droite, 200 dpi au moins) ; sinon retirez-le du dossier.",
+      example='Une photo de courrier sans titre lisible, « scan_0042.pdf », qui ne ressemble à aucune pièce attendue.',
+      source_verified=False)
 def document_inconnu(ctx):
     for d in ctx.docs:
         if not d.problem and d.piece is None and not d.not_to_send and not d.separator:
@@ -44,7 +55,12 @@ def document_inconnu(ctx):
 
 
 @rule("FICHIER-ILLISIBLE", "bloquant",
-      "un fichier est endommagé, chiffré, vide, d'un type non accepté ou trop volumineux", "—")
+      "un fichier est endommagé, chiffré, vide, d'un type non accepté ou trop volumineux",
+      "CNRACL, espace employeurs, PEP'S : formats de fichiers acceptés pour les pièces justificatives",
+      why="PEP'S n'accepte que des fichiers lisibles : un PDF endommagé, protégé par mot de passe, vide ou d'un autre format ne peut pas être instruit.",
+      todo="Produisez à nouveau le fichier en PDF non protégé (ou en image JPEG, PNG, TIFF), depuis l'original ou par une nouvelle numérisation.",
+      example='Un PDF protégé par mot de passe, ou un fichier .docx déposé à la place du PDF.',
+      source_verified=False)
 def fichier_illisible(ctx):
     for d in ctx.docs:
         if d.problem:
@@ -54,7 +70,12 @@ def fichier_illisible(ctx):
 
 
 @rule("PAGE-FORMAT", "avertissement",
-      "une page n'est pas au format A4 portrait (± 3 mm)", "Bonnes pratiques CNRACL (PEP'S)")
+      "une page n'est pas au format A4 portrait (± 3 mm)",
+      "CNRACL, espace employeurs, PEP'S : bonnes pratiques de numérisation des pièces",
+      why="Les bonnes pratiques de la CNRACL demandent des pages A4 portrait : une autre taille s'imprime et s'archive mal.",
+      todo='Renumérisez ou réimprimez la page au format A4 portrait.',
+      example='Une page numérisée au format lettre US (216 × 279 mm), ou en paysage.',
+      source_verified=False)
 def page_format(ctx):
     for d in ctx.docs:
         if d.problem:
@@ -68,7 +89,12 @@ def page_format(ctx):
 
 
 @rule("PAGE-BLANCHE", "avertissement",
-      "une page blanche (souvent un verso numérisé)", "Bonnes pratiques CNRACL (PEP'S)")
+      "une page blanche (souvent un verso numérisé)",
+      "CNRACL, espace employeurs, PEP'S : bonnes pratiques de numérisation des pièces",
+      why="Une page blanche est le plus souvent le verso d'une numérisation recto verso : la CNRACL demande des documents sans verso vide.",
+      todo='Supprimez la page blanche (ou numérisez en recto seul).',
+      example="Le verso vide d'un AF3 numérisé en recto verso.",
+      source_verified=False)
 def page_blanche(ctx):
     for d in ctx.docs:
         if d.problem:

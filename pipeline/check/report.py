@@ -165,20 +165,13 @@ def to_html(reports: list, title: str = "Contrôle des dossiers de retraite pour
     return "\n".join(out)
 
 
-def rule_pages() -> dict[str, dict]:
-    """Why each rule exists and what to do (validators/rules_pages.yaml), by rule id."""
-    from pipeline import resources
-
-    return resources.load_yaml_shared("validators", "rules_pages.yaml") or {}
-
-
 def rules_catalogue() -> list[dict]:
+    """The rule catalogue with each rule's page (why, what to do, example), from the rule definitions."""
     from pipeline.validators.registry import all_rules
 
-    pages = rule_pages()
     return [{"id": r.id, "severity": r.severity, "checks": r.checks, "source": r.source,
-             "pourquoi": pages.get(r.id, {}).get("pourquoi", ""),
-             "que_faire": pages.get(r.id, {}).get("que_faire", "")} for r in all_rules()]
+             "source_verifiee": r.source_verified, "pourquoi": r.why, "que_faire": r.todo,
+             "exemple": r.example} for r in all_rules()]
 
 
 def iter_reports(reports: Iterable) -> list:

@@ -83,7 +83,9 @@ def register(app: typer.Typer) -> None:
             console.print(f"\n[bold]Ce qu'elle vérifie[/]\n{page['checks']}")
             console.print(f"\n[bold]Pourquoi[/]\n{page['pourquoi']}")
             console.print(f"\n[bold]Que faire[/]\n{page['que_faire']}")
-            console.print(f"\n[bold]Source[/]\n{page['source']}")
+            console.print(f"\n[bold]Exemple[/]\n{page['exemple']}")
+            unsure = "" if page["source_verifiee"] else "\n(intitulé ou article exact non vérifié)"
+            console.print(f"\n[bold]Source[/]\n{page['source']}{unsure}")
             return
         if json_output:
             typer.echo(json.dumps(cat, ensure_ascii=False, indent=2))
