@@ -156,8 +156,10 @@ def test_majoration_tierce_personne_since_april_2025(base):
     d = with_(base, tierce_personne=True)
     assert rows_dict(d)["Majoration pour tierce personne"] == "1 365,08 € par mois (16 380,95 € par an)"
     before = with_(d, dossier=base.dossier.model_copy(update={"date_etablissement": dt.date(2025, 3, 31)}))
-    assert estimate(before).mtp_mensuelle is None
-    assert not estimate(before).complete
+    assert estimate(before).mtp_mensuelle == D("1342.26")  # the amount of 1 April 2024
+    unsourced = with_(d, dossier=base.dossier.model_copy(update={"date_etablissement": dt.date(2024, 3, 31)}))
+    assert estimate(unsourced).mtp_mensuelle is None
+    assert not estimate(unsourced).complete
 
 
 def test_missing_tib_names_the_field_instead_of_a_number(base):

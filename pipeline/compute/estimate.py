@@ -281,7 +281,7 @@ def as_rows(d: Dossier) -> list[tuple[str, str]]:
     for n in e.notes:
         rows.append(("Note", n))
     for p in e.parametres:
-        derive = " — valeur dérivée, à confirmer" if p.derive else ""
+        derive = (" — valeur dérivée, à confirmer" if p.derive else "") + (" — non sourcé officiellement" if p.non_source else "")
         rows.append((f"Paramètre {p.name}", f"en vigueur depuis le {fmt_date(p.depuis)} : {p.source}{derive}"))
     return rows
 
@@ -331,6 +331,7 @@ def as_dict(e: Estimation) -> dict:
         "majoration_tierce_personne_annuelle": s(e.mtp_annuelle),
         "notes": e.notes,
         "manquants": e.manquants,
-        "parametres": [{"nom": p.name, "depuis": p.depuis.isoformat(), "source": p.source, "derive": p.derive}
+        "parametres": [{"nom": p.name, "depuis": p.depuis.isoformat(), "source": p.source, "derive": p.derive,
+                        "non_source": p.non_source}
                        for p in e.parametres],
     }

@@ -21,7 +21,8 @@ class Param:
     valeur: Any
     depuis: dt.date
     source: str
-    derive: bool = False
+    derive: bool = False  # computed or deduced from an example: to confirm
+    non_source: bool = False  # no official source found (secondary source, or none)
 
 
 def _decimalize(v):
@@ -43,7 +44,8 @@ def _table(path: str) -> dict[str, list[Param]]:
         rows = []
         for i, e in enumerate(entries):
             try:
-                rows.append(Param(name, _decimalize(e["valeur"]), e["depuis"], e["source"], bool(e.get("derive", False))))
+                rows.append(Param(name, _decimalize(e["valeur"]), e["depuis"], e["source"],
+                                  bool(e.get("derive", False)), bool(e.get("non_source", False))))
             except (KeyError, TypeError):
                 raise InvalidInput([InputProblem(str(p), f"{name}[{i + 1}]", "chaque valeur doit avoir « depuis », « valeur » et « source »")]) from None
         table[name] = sorted(rows, key=lambda r: r.depuis, reverse=True)
@@ -51,12 +53,18 @@ def _table(path: str) -> dict[str, list[Param]]:
 
 
 def get(name: str, at: dt.date, path: Path | None = None) -> Param:
-    """The value of parameter `name` in force at date `at`."""
+    """The value of parameter `name` in force at date `at` (the latest row whose `depuis` <= `at`).
+
+    A row with `valeur: null` marks a period whose value was not sourced: KeyError, so a
+    computation says the value is missing instead of using an older one.
+    """
     rows = _table(str(path or resources.path("config", "parametres.yaml"))).get(name)
     if not rows:
         raise KeyError(f"paramètre inconnu : {name}")
     for row in rows:
         if row.depuis <= at:
+            if row.valeur is None:
+                raise KeyError(f"paramètre {name} : valeur non sourcée au {at:%d/%m/%Y} ({row.source})")
             return row
     raise KeyError(f"paramètre {name} : aucune valeur en vigueur au {at:%d/%m/%Y}")
 
