@@ -17,9 +17,6 @@ class ExitCode(enum.IntEnum):
     INTERRUPTED = 130  # Ctrl-C
 
 
-EXIT_OK, EXIT_INCOMPLET, EXIT_USAGE = ExitCode.OK, ExitCode.INCOMPLET, ExitCode.USAGE
-
-
 @dataclass
 class InputProblem:
     """One thing wrong in a user's file: where, and what to do."""

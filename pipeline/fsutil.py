@@ -65,10 +65,6 @@ def write_text(path: Path, text: str) -> Path:
     return write_bytes(path, text.encode("utf-8"))
 
 
-def copy_file(src: Path, dst: Path) -> Path:
-    return write_bytes(dst, Path(src).read_bytes())
-
-
 @contextlib.contextmanager
 def staging_dir(final: Path):
     """Yield a private temp folder beside `final`; on success it replaces `final` at once.

@@ -63,7 +63,6 @@ def _nir_findings(ctx):
       example='Le NIR « 1 85 05 78 006 084 36 » porté sur une pièce : la clé calculée est 91, pas 36.',
       source_verified=False)
 def nir_invalide(ctx):
-    ref = ctx.reference_nir()
     for d, n, problem in _nir_findings(ctx):
         if not problem:
             continue

@@ -115,11 +115,3 @@ def _run(exe: str, tmp: Path, inputs: list[str], conv_dir: Path, timeout: float)
             "vérifiez qu'aucune fenêtre LibreOffice n'est bloquée, puis relancez."
         ) from None
     return err or b""
-
-
-def convert_one_by_one(docx_files: list[Path], out_dir: Path) -> list[Path]:
-    """The naive way, one soffice process per file: only for the benchmark's baseline."""
-    out = []
-    for p in docx_files:
-        out += convert_many([p], out_dir)
-    return out

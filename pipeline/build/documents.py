@@ -41,7 +41,7 @@ from decimal import Decimal
 from typing import Any, Optional
 
 from pipeline import nir as nir_mod
-from pipeline.dossier.model import Dossier, Imputabilite, Inaptitude, Presence, RoleMembre
+from pipeline.dossier.model import Dossier, Imputabilite, Presence, RoleMembre
 
 OUI, NON = "☒", "☐"
 
@@ -494,19 +494,3 @@ DOCUMENTS = {
     "estimation": DocSpec("estimation", None, "Estimation indicative (gestionnaire)", True),
     "bordereau": DocSpec("bordereau", None, "Bordereau d'envoi", True),
 }
-
-
-def contexts(d: Dossier) -> dict[str, Optional[dict]]:
-    """Context of every document of the build except the bordereau (made by the bundle)."""
-    return {
-        "af3": render_context_af3(d),
-        "af4": render_context_af4(d),
-        "fiche_de_poste": render_context_fiche_de_poste(d),
-        "attestation_reclassement": (
-            render_context_attestation_reclassement(d) if d.inaptitude == Inaptitude.ses_fonctions or d.reclassement else None
-        ),
-        "rapport_hierarchique": render_context_rapport_hierarchique(d),
-        "arrete_radiation": render_context_arrete_radiation(d),
-        "notice_agent": render_context_notice_agent(d),
-        "estimation": render_context_estimation(d),
-    }

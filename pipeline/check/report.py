@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-from typing import Iterable
 
 SCHEMA = "pipeline-check/1"
 SEVERITY_LABEL = {"bloquant": "Bloquant", "avertissement": "Avertissement", "info": "Information"}
@@ -172,7 +171,3 @@ def rules_catalogue() -> list[dict]:
     return [{"id": r.id, "severity": r.severity, "checks": r.checks, "source": r.source,
              "source_verifiee": r.source_verified, "pourquoi": r.why, "que_faire": r.todo,
              "exemple": r.example} for r in all_rules()]
-
-
-def iter_reports(reports: Iterable) -> list:
-    return list(reports)

@@ -143,10 +143,6 @@ def text_yesno_marks(text: str, label: str) -> tuple[Optional[bool], bool, bool]
         glyphs = glyphs or (mo is not None and mn is not None)
     return None, found, glyphs
 
-def text_yesno(text: str, label: str) -> tuple[Optional[bool], bool]:
-    answer, found, _ = text_yesno_marks(text, label)
-    return answer, found
-
 def text_tick(text: str, label: str, after: Optional[str] = None) -> tuple[Optional[bool], bool]:
     m = _find_label(text, label, after, colon=False)
     if not m:

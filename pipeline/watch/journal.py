@@ -217,14 +217,6 @@ class Journal:
     def dossiers_to_check(self) -> list[tuple[str, str]]:
         return list(self.db.execute("SELECT dossier_id, folder FROM dossiers WHERE needs_check=1"))
 
-    def mark_dossier(self, dossier_id: str, folder: str, *, needs_check: bool) -> None:
-        with self.tx():
-            self.db.execute(
-                "INSERT INTO dossiers(dossier_id, folder, needs_check) VALUES (?,?,?) "
-                "ON CONFLICT(dossier_id) DO UPDATE SET needs_check=excluded.needs_check",
-                (dossier_id, folder, int(needs_check)),
-            )
-
     def checked(self, dossier_id: str, status: str, missing: list[str], report: str | None,
                 started_at: float) -> None:
         """Store a check result; the dossier stays dirty if a document arrived after the check started."""
@@ -245,13 +237,6 @@ class Journal:
                             last_check=last_check, status=status,
                             missing=json.loads(missing) if missing else None, report=report)
         return out
-
-    def counts(self) -> dict[str, int]:
-        out = {}
-        for outcome, n in self.db.execute("SELECT COALESCE(outcome, state), COUNT(*) FROM files GROUP BY 1"):
-            out[outcome] = n
-        return out
-
 
 _FILE_COLS = "id, name, src, work, size, sha256, received_at, updated_at, state, outcome, reason, duplicate_of, attempts"
 _PART_COLS = "file_id, idx, dossier_id, piece_id, pages, kind, folder, reason, tmp, dest, state, filed_at"

@@ -196,7 +196,7 @@ class Service:
             return
         if row.duplicate_of:
             first = self.journal.get(row.duplicate_of)
-            dest = filer.archive(Path(row.work), self.s.archive, fid, row.name)
+            filer.archive(Path(row.work), self.s.archive, fid, row.name)
             with self.journal.tx():
                 self.journal.set_state(fid, "terminee", outcome="doublon",
                                        reason=f"même contenu que le fichier n° {first.id} déjà reçu")
