@@ -81,3 +81,14 @@ def test_an_estimate_asking_for_the_mtp_says_it_is_missing(early_2024):
     assert e.mtp_mensuelle is None and not e.complete
     assert any(MTP in m for m in e.manquants)
     assert e.montant_retenu is not None  # the pension itself is still computed
+
+
+def test_age_limit_and_affiliation_threshold_come_from_the_dated_parameters():
+    from pipeline.dossier.coherence import age_limit, min_weekly_hours
+
+    assert min_weekly_hours(day("2026-01-01")) == 28
+    assert min_weekly_hours(day("2002-01-01")) == 28
+    with pytest.raises(KeyError):
+        min_weekly_hours(day("2001-12-31"))
+    assert age_limit(day("1960-02-29"), day("2026-01-01")) == day("2027-02-28")
+    assert age_limit(day("1967-09-14"), day("2026-01-01"), active=True) == day("2029-09-14")

@@ -217,6 +217,6 @@ def stop(proc: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 60) -> int
 
 
 def pdf_text(path: Path) -> str:
-    from pipeline.watch.split import page_texts
+    from pipeline.read.reader import pdf_page_texts as page_texts
 
     return "\n".join(page_texts(path))

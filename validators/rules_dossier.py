@@ -1,6 +1,7 @@
 """Rules across pièces: eligibility, identity, NIR, dates, rapport hiérarchique, case."""
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 
@@ -16,13 +17,16 @@ from pipeline.validators.base import Hit, rule
       todo='Vérifiez le statut et la durée de service ; pour un stagiaire, un contractuel ou un agent IRCANTEC, la procédure est le licenciement pour inaptitude physique.',
       example="dossier.yaml indique un agent contractuel, ou un titulaire à 20 heures par semaine (affilié à l'IRCANTEC).")
 def agent_non_eligible(ctx):
+    from pipeline.dossier.coherence import min_weekly_hours
+
     reasons = []
     d = ctx.dossier
+    seuil = min_weekly_hours(d.dossier.date_etablissement if d is not None else dt.date.today())
     if d is not None:
         a = d.agent
         if a.statut.value != "titulaire":
             reasons.append(f"agent {a.statut.value} selon le dossier")
-        if a.heures_hebdomadaires < 28:
+        if a.heures_hebdomadaires < seuil:
             reasons.append(f"{a.heures_hebdomadaires} h par semaine selon le dossier")
         if not a.affiliation_cnracl:
             reasons.append("agent non affilié à la CNRACL selon le dossier")
@@ -33,12 +37,12 @@ def agent_non_eligible(ctx):
         if m:
             reasons.append(f"statut « {m.group(0)} » sur l'AF3")
         hours = ctx.af3_hours()
-        if hours is not None and hours < 28:
+        if hours is not None and hours < seuil:
             reasons.append(f"{hours:g} h par semaine sur l'AF3")
     if reasons:
         yield Hit("L'agent n'est pas éligible à la retraite pour invalidité CNRACL ("
                   + " ; ".join(dict.fromkeys(reasons)) + ") : elle est réservée aux fonctionnaires "
-                  "titulaires affiliés (28 h par semaine au moins). Vérifiez la situation ; sinon la "
+                  f"titulaires affiliés ({seuil} h par semaine au moins). Vérifiez la situation ; sinon la "
                   "procédure applicable est le licenciement pour inaptitude physique.",
                   piece="af3" if af3 is not None and not d else None, file=af3.file if af3 is not None else None)
 
@@ -136,7 +140,7 @@ def dates_incoherentes(ctx):
             from pipeline.dossier.coherence import age_limit_date
 
             limit = age_limit_date(d)
-        except Exception:
+        except KeyError:  # no age limit in force at that date: nothing to compare
             limit = None
     else:
         limit = _age_limit_from_documents(ctx, seance)
@@ -148,15 +152,14 @@ def dates_incoherentes(ctx):
 
 def _age_limit_from_documents(ctx, seance):
     """Without dossier.yaml: the sedentary age limit (the later one: no false alarm) from the birth date."""
+    from pipeline.dossier.coherence import age_limit
+
     born = ctx.af3.birth_date if ctx.af3 is not None else None
     if born is None or seance is None:
         return None
     try:
-        from pipeline.dossier import params
-
-        years = int(params.get("limite_age_sedentaire", seance).valeur)
-        return born.replace(year=born.year + years)
-    except Exception:
+        return age_limit(born, seance)
+    except KeyError:
         return None
 
 

@@ -81,10 +81,6 @@ VARIANTES = {
     Imputabilite.accident_trajet: "Accident de trajet",
     Imputabilite.maladie_professionnelle: "Maladie professionnelle",
 }
-REGLE_RADIATION = (
-    "La radiation des cadres prend effet au plus tôt le jour de l'avis favorable de la CNRACL, "
-    "ou le premier jour du mois suivant ; elle n'est jamais rétroactive."
-)
 
 
 # -- formatting ---------------------------------------------------------------------------
@@ -416,7 +412,7 @@ def render_context_arrete_radiation(d: Dossier) -> dict:
         "date_radiation": date_fr(date) if date else "……/……/…… (à fixer après l'avis favorable de la CNRACL)",
         "date_pleniere": date_fr(pl.date) if pl else "……/……/……",
         "date_avis_cnracl": date_fr(d.dates.avis_cnracl) if d.dates.avis_cnracl else "……/……/……",
-        "regle_radiation": REGLE_RADIATION,
+        "regle_radiation": timeline.REGLE_RADIATION,
     })
     return ctx
 
@@ -444,7 +440,7 @@ def render_context_notice_agent(d: Dossier) -> dict:
         ],
         "fenetre_reponse": n.get("fenetre_reponse", ""),
         "date_radiation_potentielle": n.get("date_radiation_potentielle", ""),
-        "regle_radiation": n.get("regle_radiation", REGLE_RADIATION),
+        "regle_radiation": n.get("regle_radiation", timeline.REGLE_RADIATION),
         "contacts_cnas": _contact_lines("CNAS", contacts.get("cnas")),
         "contacts_assurance_retraite": _contact_lines("Assurance retraite", contacts.get("assurance_retraite")),
         "contacts_cnracl": _contact_lines("CNRACL", contacts.get("cnracl")),

@@ -222,15 +222,9 @@ def _looks_scanned(path: Path) -> bool:
             head = fh.read(16)
         if not head.startswith(b"%PDF"):
             return head[:3] in (b"\xff\xd8\xff",) or head[:4] in (b"\x89PNG", b"II*\x00", b"MM\x00*")
-        import pypdfium2 as pdfium
+        from pipeline.read.reader import pdf_page_texts
 
-        doc = pdfium.PdfDocument(str(path))
-        try:
-            tp = doc[0].get_textpage()
-            has = len((tp.get_text_range() or "").strip()) >= 8
-        finally:
-            doc.close()
-        return not has
+        return len("".join(pdf_page_texts(path, limit=1)).strip()) < 8
     except Exception:
         return False
 

@@ -99,20 +99,17 @@ def status_rows(root: Path) -> dict:
     """The data of `pipeline status`: one entry per dossier folder, plus the journal's counts."""
     from pipeline.dossier.load import load_dossier
     from pipeline.watch import Settings
-    from pipeline.watch.journal import open_readonly
+    from pipeline.watch.journal import Journal
     from pipeline.watch.route import dossier_yamls
 
     s = Settings(inbox=root, root=Path(root))
-    db = open_readonly(s.journal_path)
+    journal = Journal.open_readonly(s.journal_path)
     known, counts = {}, {}
-    if db is not None:
-        for did, folder, needs, last_rec, status, missing in db.execute(
-                "SELECT dossier_id, folder, needs_check, last_received, status, missing FROM dossiers"):
-            known[did] = dict(needs_check=bool(needs), last_received=last_rec, status=status,
-                              missing=json.loads(missing) if missing else None)
-        for outcome, n in db.execute("SELECT COALESCE(outcome, 'en_cours'), COUNT(*) FROM files GROUP BY 1"):
-            counts[outcome] = n
-        db.close()
+    if journal is not None:
+        try:
+            known, counts = journal.dossier_rows(), journal.file_counts()
+        finally:
+            journal.close()
     rows = []
     for y in dossier_yamls(Path(root)):
         try:

@@ -25,6 +25,7 @@ ONE_DAY = dt.timedelta(days=1)
 
 FAIT, PREVU, A_VENIR, ESTIME, CALCULE = "réalisé", "prévu", "à venir", "estimation", "calculé"
 
+# The one wording of the radiation rule (timeline, notice and arrêté of build/documents).
 REGLE_RADIATION = ("La radiation des cadres prend effet au plus tôt le jour de l'avis favorable de la CNRACL, "
                    "ou le premier jour du mois suivant ; elle n'est jamais rétroactive.")
 

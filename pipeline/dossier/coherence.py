@@ -14,15 +14,25 @@ from pipeline.errors import InputProblem
 from pipeline.text import same_person
 
 
-def age_limit_date(d: Dossier) -> dt.date:
-    """Birthday on which the agent reaches the age limit (limite d'âge)."""
-    name = "limite_age_active" if d.agent.categorie_active else "limite_age_sedentaire"
-    years = int(params.get(name, d.dossier.date_etablissement).valeur)
-    born = d.agent.date_naissance
+def age_limit(born: dt.date, at: dt.date, *, active: bool = False) -> dt.date:
+    """Birthday on which someone born on `born` reaches the age limit in force at `at`
+    (dated parameters limite_age_sedentaire / limite_age_active)."""
+    name = "limite_age_active" if active else "limite_age_sedentaire"
+    years = int(params.get(name, at).valeur)
     try:
         return born.replace(year=born.year + years)
     except ValueError:  # born on 29 February
         return born.replace(year=born.year + years, day=28)
+
+
+def age_limit_date(d: Dossier) -> dt.date:
+    """Birthday on which the agent of the dossier reaches the age limit (limite d'âge)."""
+    return age_limit(d.agent.date_naissance, d.dossier.date_etablissement, active=d.agent.categorie_active)
+
+
+def min_weekly_hours(at: dt.date):
+    """Weekly hours from which a fonctionnaire is affiliated to the CNRACL (dated parameter)."""
+    return params.get("seuil_affiliation_cnracl_heures", at).valeur
 
 
 def _fmt(day: dt.date) -> str:
@@ -36,15 +46,16 @@ def check_coherence(d: Dossier, loc) -> list[InputProblem]:
         out.append(loc.problem(tuple(path), message, anchor))
 
     a = d.agent
-    # Eligibility: only a CNRACL titulaire working at least 28 h can get an invalidity pension.
+    # Eligibility: only a titulaire affiliated to the CNRACL (weekly hours threshold) can get an invalidity pension.
+    seuil = min_weekly_hours(d.dossier.date_etablissement)
     if a.statut != Statut.titulaire:
         add(("agent", "statut"),
             f"agent {a.statut.value} : non éligible à la retraite pour invalidité CNRACL "
             "(réservée aux fonctionnaires titulaires). La procédure applicable est le "
             "licenciement pour inaptitude physique.")
-    if a.heures_hebdomadaires < 28:
+    if a.heures_hebdomadaires < seuil:
         add(("agent", "heures_hebdomadaires"),
-            f"{a.heures_hebdomadaires} h par semaine : moins de 28 h, l'agent relève de "
+            f"{a.heures_hebdomadaires} h par semaine : moins de {seuil} h, l'agent relève de "
             "l'IRCANTEC et non de la CNRACL ; non éligible à la pension d'invalidité CNRACL. "
             "La procédure applicable est le licenciement pour inaptitude physique.")
     if not a.affiliation_cnracl:

@@ -4,9 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
+# The one list of accepted file types (read stage, check, drop-folder watcher): MIME → kind.
 ACCEPTED = {"application/pdf": "pdf", "image/jpeg": "jpeg", "image/png": "png", "image/tiff": "tiff"}
+ACCEPTED_FR = "un PDF, un JPEG, un PNG ou un TIFF"  # the same list, for French messages
+
 
 def sniff(path: Path) -> tuple[Optional[str], str]:
+    """(kind or None when not accepted, MIME type) from the first bytes of the file."""
     import magic
 
     with open(path, "rb") as fh:

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from pipeline.read.document import MIN_TEXT_CHARS, FileData, Page, Word
-from pipeline.read.filetype import sniff
+from pipeline.read.filetype import ACCEPTED_FR, sniff
 from pipeline.read.ocr import ocr_pages
 
 MAX_BYTES = 20 * 1024 * 1024  # PEP'S refuses bigger uploads
@@ -37,7 +37,7 @@ def read_file(path: Path, *, ocr: bool = True, ocr_plan=None) -> FileData:
         return fd
     fd.kind, fd.mime = sniff(path)
     if fd.kind is None:
-        fd.problem = f"type de fichier non accepté ({fd.mime}) : seuls PDF, JPEG, PNG et TIFF sont acceptés"
+        fd.problem = f"type de fichier non accepté ({fd.mime}) : joignez {ACCEPTED_FR}"
         return fd
     try:
         if fd.kind == "pdf":
@@ -60,6 +60,32 @@ def read_file(path: Path, *, ocr: bool = True, ocr_plan=None) -> FileData:
         if todo:
             ocr_pages(fd, todo)
     return fd
+
+def page_text(page) -> str:
+    """The text layer of one pypdfium2 page, line ends normalised: the one way the project reads PDF text."""
+    tp = page.get_textpage()
+    try:
+        text = tp.get_text_range() or ""
+    finally:
+        tp.close()
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+
+
+def pdf_page_texts(path: Path, limit: int | None = None) -> list[str]:
+    """Text layer of each page of a PDF (the first `limit` pages), without OCR."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        out = []
+        for i in range(len(doc) if limit is None else min(limit, len(doc))):
+            page = doc[i]
+            out.append(page_text(page))
+            page.close()
+        return out
+    finally:
+        doc.close()
+
 
 def _read_pdf(fd: FileData) -> None:
     import pypdfium2 as pdfium
@@ -85,10 +111,7 @@ def _read_pdf(fd: FileData) -> None:
         for i in range(len(doc)):
             page = doc[i]
             w, h = page.get_size()
-            tp = page.get_textpage()
-            text = tp.get_text_range() or ""
-            tp.close()
-            text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+            text = page_text(page)
             has = len(re.sub(r"\s", "", text)) >= MIN_TEXT_CHARS
             if i == 0:
                 # The QR corner, drawn now while the page is loaded (a second load costs more).

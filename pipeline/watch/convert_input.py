@@ -9,20 +9,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-ACCEPTED = {"application/pdf": "pdf", "image/jpeg": "jpeg", "image/png": "png", "image/tiff": "tiff"}
+from pipeline.read.filetype import ACCEPTED_FR, sniff
+
 MAX_PAGE_POINTS = 3500  # a little over A0 (3370 pt): larger pages are not scans of paper
 
 
 class Refused(Exception):
     """The file cannot be taken in; str(e) is the French reason for the quarantine file."""
-
-
-def sniff(path: Path) -> str:
-    import magic
-
-    with open(path, "rb") as fh:
-        head = fh.read(8192)
-    return magic.from_buffer(head, mime=True)
 
 
 def to_pdf(src: Path, dst: Path, *, max_bytes: int, max_pages: int, max_pixels: int) -> dict:
@@ -33,10 +26,9 @@ def to_pdf(src: Path, dst: Path, *, max_bytes: int, max_pages: int, max_pixels: 
     if size > max_bytes:
         raise Refused(f"fichier trop volumineux ({size // (1024 * 1024)} Mo, limite {max_bytes // (1024 * 1024)} Mo) : "
                       "numérisez en 200 ou 300 dpi, ou découpez le lot")
-    mime = sniff(src)
-    kind = ACCEPTED.get(mime)
+    kind, mime = sniff(src)
     if kind is None:
-        raise Refused(f"type de fichier non pris en charge ({mime}) : déposez un PDF, un JPEG, un PNG ou un TIFF")
+        raise Refused(f"type de fichier non pris en charge ({mime}) : déposez {ACCEPTED_FR}")
     if kind == "pdf":
         pages = _check_pdf(src, max_pages=max_pages)
         shutil.copyfile(src, dst)

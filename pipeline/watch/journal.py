@@ -117,6 +117,16 @@ class Journal:
         self.db.execute("PRAGMA synchronous=FULL")  # a committed step survives a power cut
         self.db.executescript(_SCHEMA)
 
+    @classmethod
+    def open_readonly(cls, path: Path) -> "Journal | None":
+        """For `pipeline status`: read the journal without creating or changing it (None if absent)."""
+        if not Path(path).exists():
+            return None
+        j = cls.__new__(cls)
+        j.path = Path(path)
+        j.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        return j
+
     def close(self) -> None:
         self.db.close()
 
@@ -238,6 +248,10 @@ class Journal:
                             missing=json.loads(missing) if missing else None, report=report)
         return out
 
+    def file_counts(self) -> dict[str, int]:
+        """Files by outcome; files still being processed count as « en_cours »."""
+        return dict(self.db.execute("SELECT COALESCE(outcome, 'en_cours'), COUNT(*) FROM files GROUP BY 1"))
+
 _FILE_COLS = "id, name, src, work, size, sha256, received_at, updated_at, state, outcome, reason, duplicate_of, attempts"
 _PART_COLS = "file_id, idx, dossier_id, piece_id, pages, kind, folder, reason, tmp, dest, state, filed_at"
 
@@ -263,9 +277,3 @@ class _Tx:
             self.db.execute("ROLLBACK")
         return False
 
-
-def open_readonly(path: Path) -> sqlite3.Connection | None:
-    """For `pipeline status`: read the journal without creating it."""
-    if not Path(path).exists():
-        return None
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)

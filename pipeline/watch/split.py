@@ -96,21 +96,7 @@ def write_segment(src: Path, seg: Segment, dst: Path) -> None:
 
 def pages_without_text(pdf_path: Path, min_chars: int = 20) -> list[int]:
     """Indices of pages whose text layer is (almost) empty: they need OCR."""
-    return [i for i, text in enumerate(page_texts(pdf_path)) if len("".join(text.split())) < min_chars]
+    from pipeline.read.reader import pdf_page_texts
 
+    return [i for i, text in enumerate(pdf_page_texts(pdf_path)) if len("".join(text.split())) < min_chars]
 
-def page_texts(pdf_path: Path) -> list[str]:
-    import pypdfium2 as pdfium
-
-    out = []
-    doc = pdfium.PdfDocument(str(pdf_path))
-    try:
-        for i in range(len(doc)):
-            page = doc[i]
-            tp = page.get_textpage()
-            out.append(tp.get_text_range())
-            tp.close()
-            page.close()
-    finally:
-        doc.close()
-    return out

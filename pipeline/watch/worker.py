@@ -85,6 +85,7 @@ def prepare(job: dict, index) -> dict:
 
     Everything is written under travail/<id>/essai-<pid>/ then renamed to travail/<id>/plan.
     """
+    from pipeline.read.reader import pdf_page_texts
     from pipeline.watch import convert_input, route, split
 
     fid = job["id"]
@@ -126,7 +127,7 @@ def prepare(job: dict, index) -> dict:
             if seg.via:
                 d = route.by_qr(index, seg.dossier_id, seg.piece_id, seg.via)
             else:
-                text = "\n".join(split.page_texts(final))
+                text = "\n".join(pdf_page_texts(final))
                 facts = route.read_facts(final, text, use_identify=job.get("identify", True))
                 d = route.by_content(index, facts)
             parts.append({
