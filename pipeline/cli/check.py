@@ -12,7 +12,7 @@ from rich.console import Console
 def register(app: typer.Typer) -> None:
     @app.command("check")
     def check(
-        dossier_dir: Optional[Path] = typer.Argument(None, help="Dossier (répertoire) contenant les pièces"),
+        dossier_dir: Optional[Path] = typer.Argument(None, metavar="DOSSIER", help="Dossier (répertoire) contenant les pièces"),
         batch: Optional[Path] = typer.Option(None, "--batch", help="Répertoire d'un lot : un sous-dossier par agent"),
         dossier: Optional[Path] = typer.Option(None, "--dossier", help="dossier.yaml à confronter aux pièces"),
         profile: Optional[str] = typer.Option(None, "--profile", help="cnracl, cdg50 ou cdg76"),
@@ -55,7 +55,7 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(report.exit_status(reports))
 
     @app.command("rules")
-    def rules(rule_id: Optional[str] = typer.Argument(None, help="Identifiant d'une règle : affiche sa page"),
+    def rules(rule_id: Optional[str] = typer.Argument(None, metavar="IDENTIFIANT", help="Identifiant d'une règle : affiche sa page"),
               json_output: bool = typer.Option(False, "--json", help="Catalogue au format JSON")):
         """Liste les règles du contrôle (identifiant, gravité, ce qu'elle vérifie, source) ; avec un identifiant, la page de la règle."""
         from rich.table import Table

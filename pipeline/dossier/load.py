@@ -78,6 +78,20 @@ _MESSAGES = {
     "model_type": "un bloc de champs est attendu",
     "dict_type": "un bloc de champs est attendu",
     "model_attributes_type": "un bloc de champs est attendu",
+    "float_parsing": "nombre attendu",
+    "float_type": "nombre attendu",
+    "int_from_float": "nombre entier attendu (sans décimale)",
+    "string_too_short": "texte trop court",
+    "string_too_long": "texte trop long",
+    "too_short": "liste trop courte",
+    "too_long": "liste trop longue",
+    "none_required": "aucune valeur attendue ici",
+    "time_parsing": "heure attendue au format HH:MM",
+    "url_parsing": "adresse web invalide",
+    "decimal_max_places": "trop de décimales (deux au plus)",
+    "decimal_max_digits": "nombre trop long",
+    "union_tag_invalid": "valeur non reconnue",
+    "path_type": "chemin de fichier attendu",
 }
 
 
@@ -107,7 +121,13 @@ def _translate(err: dict, field: str = "") -> str:
         return f"la valeur doit être {'<' if t == 'less_than' else '≤'} {ctx.get('lt', ctx.get('le'))}"
     if t == "value_error":
         return str(ctx.get("error", err.get("msg", "")))
-    return f"valeur refusée ({err.get('msg', t)})"
+    # pydantic's own sentence is English: the value alone is what the user can act on.
+    return "valeur refusée : vérifiez-la (voir la référence de dossier.yaml dans le README)"
+
+
+def french_error(err: dict) -> str:
+    """A pydantic error in French (the command line uses it for option values too)."""
+    return _translate(err)
 
 
 def _clean_loc(loc: tuple, data: Any) -> tuple[Path_, bool]:
