@@ -65,16 +65,18 @@ def html_free(s: str) -> str:
 def batch_table(reports: list, console) -> None:
     from rich.table import Table
 
-    t = Table(title="Synthèse du lot", show_lines=False)
-    t.add_column("Dossier")
-    t.add_column("Statut")
-    t.add_column("Bloquants", justify="right")
-    t.add_column("Avertissements", justify="right")
-    t.add_column("Pièces manquantes")
+    t = Table(title="Synthèse du lot", show_lines=True)
+    # Readable at 80 columns: names, statuses and counts are never cut; the missing pièces
+    # go under the dossier's name and wrap between ids.
+    t.add_column("Dossier et pièces manquantes", ratio=1, overflow="fold")  # fold: only a name longer than the column
+    t.add_column("Statut", no_wrap=True, min_width=9)
+    t.add_column("Bloquants", justify="right", no_wrap=True)
+    t.add_column("Avert.", justify="right", no_wrap=True)
     for r in reports:
         colour = "green" if r.status == "complet" else "red"
-        t.add_row(r.dossier, f"[{colour}]{r.status}[/]", str(r.count("bloquant")), str(r.count("avertissement")),
-                  ", ".join(p.id for p in r.pieces if p.status == "manquante") or "—")
+        missing = ", ".join(p.id for p in r.pieces if p.status == "manquante")
+        cell = f"[bold]{html_free(r.dossier)}[/]" + (f"\nmanquantes : {missing}" if missing else "")
+        t.add_row(cell, f"[{colour}]{r.status}[/]", str(r.count("bloquant")), str(r.count("avertissement")))
     console.print(t)
     s = summary(reports)
     console.print(f"{s['dossiers']} dossier(s) : {s['complets']} complet(s), {s['incomplets']} incomplet(s).")
