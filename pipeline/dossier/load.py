@@ -168,6 +168,31 @@ def _validation_problems(exc: ValidationError, data: Any, loc: Located) -> list[
     return list(problems.values())
 
 
+def _placeholders(data: Any, path: Path_ = ()) -> list[Path_]:
+    """Paths of the values left to fill (« À COMPLÉTER », "", "()"), in document order."""
+    from pipeline.text import is_placeholder
+
+    if isinstance(data, dict):
+        return [p for k, v in data.items() for p in _placeholders(v, path + (k,))]
+    if isinstance(data, list):
+        return [p for i, v in enumerate(data) for p in _placeholders(v, path + (i,))]
+    return [path] if is_placeholder(data) else []
+
+
+def _placeholder_problem(loc: Located, path: Path_, value: str) -> InputProblem:
+    if value.strip():
+        shown = f"« {value.strip()} »"
+        return loc.problem(path, f"{shown} est resté : remplacez-le par la valeur réelle "
+                                 "(ou supprimez la ligne si le champ est facultatif)")
+    return loc.problem(path, "valeur vide : écrivez la valeur réelle (ou supprimez la ligne si le champ est facultatif)")
+
+
+def _get(data: Any, path: Path_) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
 def parse_text(text: str, filename: str) -> tuple[Dossier, Located]:
     try:
         node = yaml.compose(text, Loader=Loader)
@@ -181,10 +206,17 @@ def parse_text(text: str, filename: str) -> tuple[Dossier, Located]:
     if node is None or not isinstance(data, dict):
         raise InvalidInput([InputProblem(filename, "", "le fichier est vide ou n'est pas une description de dossier", 1, 1)])
     located = Located(filename, _positions(node))
+    # A value left to fill is an error with its line, even where any text would pass the model:
+    # otherwise « À COMPLÉTER » reaches the documents and the agent's notice.
+    left = {p: _placeholder_problem(located, p, _get(data, p)) for p in _placeholders(data)}
     try:
         dossier = Dossier.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInput(_validation_problems(exc, data, located)) from None
+        others = [p for p in _validation_problems(exc, data, located) if p.field not in
+                  {field_label(path) for path in left}]
+        raise InvalidInput(sorted([*left.values(), *others], key=lambda p: (p.line or 0, p.column or 0))) from None
+    if left:
+        raise InvalidInput(list(left.values()))
     return dossier, located
 
 
