@@ -17,6 +17,10 @@ demo: install
 test: install
 	$(BIN)/python -m pytest -q
 
+# Voie rapide (moins d'une minute) : sans les tests marqués @pytest.mark.slow.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
+
 samples: install
 	$(BIN)/python samples/make_check_samples.py samples/_generated --scans
 
