@@ -2,10 +2,14 @@
 from tests.fixtures_samples import check_samples, load_generator  # noqa: F401
 
 
+# Fixtures that take from 15 s to two minutes: the generated PDF samples, the documents of every
+# sample built with LibreOffice. A test that needs one of them is slow by nature.
+SLOW_FIXTURES = {"check_samples", "built", "built_01"}
+
+
 def pytest_collection_modifyitems(config, items):
-    """A test that needs the generated PDF samples (two minutes to make) is slow by nature."""
     import pytest
 
     for item in items:
-        if "check_samples" in getattr(item, "fixturenames", ()):
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)

@@ -38,13 +38,16 @@ def test_unknown_command_is_french_with_a_suggestion():
     assert english_left(r.stderr + r.stdout) == []
 
 
+SLOW = pytest.mark.slow  # one process each: the fast lane keeps one case of each kind
+
+
 @pytest.mark.parametrize("args, expected", [
     (("check", "--jobs", "x", "."), "valeur invalide pour --jobs : nombre entier attendu"),
     (("check", "--nope"), "option inconnue : --nope"),
-    (("validate",), "argument obligatoire absent : DOSSIER"),
-    (("init", "a.yaml", "b", "c"), "argument(s) en trop : b c"),
-    (("check", "--profile"), "l'option --profile attend une valeur"),
-    (("estimate", "--json=oui", "x.yaml"), "l'option --json n'attend pas de valeur"),
+    pytest.param(("validate",), "argument obligatoire absent : DOSSIER", marks=SLOW),
+    pytest.param(("init", "a.yaml", "b", "c"), "argument(s) en trop : b c", marks=SLOW),
+    pytest.param(("check", "--profile"), "l'option --profile attend une valeur", marks=SLOW),
+    pytest.param(("estimate", "--json=oui", "x.yaml"), "l'option --json n'attend pas de valeur", marks=SLOW),
 ])
 def test_usage_errors_are_french(args, expected, tmp_path):
     r = run(*args, cwd=tmp_path)
@@ -54,7 +57,7 @@ def test_usage_errors_are_french(args, expected, tmp_path):
     assert english_left(r.stderr) == []
 
 
-@pytest.mark.parametrize("command", ["", "check", "estimate", "rules", "init", "watch"])
+@pytest.mark.parametrize("command", ["", "check", *(pytest.param(c, marks=SLOW) for c in ("estimate", "rules", "init", "watch"))])
 def test_help_pages_are_french(command):
     r = run(*([command] if command else []), "--help")
     assert r.returncode == 0, r.stderr
@@ -81,8 +84,8 @@ def test_version():
 
 @pytest.mark.parametrize("field, value, expected", [
     ("heures_hebdomadaires: 35", "heures_hebdomadaires: trente-cinq", "nombre attendu"),
-    ("affiliation_cnracl: true", "affiliation_cnracl: peut-être", "oui/non attendu"),
-    ("date_naissance: 1967-09-14", "date_naissance: 14/09/1967", "date"),
+    pytest.param("affiliation_cnracl: true", "affiliation_cnracl: peut-être", "oui/non attendu", marks=SLOW),
+    pytest.param("date_naissance: 1967-09-14", "date_naissance: 14/09/1967", "date", marks=SLOW),
 ])
 def test_dossier_value_errors_are_french(tmp_path, field, value, expected):
     text = SAMPLE.read_text(encoding="utf-8")
