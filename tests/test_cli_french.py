@@ -113,3 +113,10 @@ def test_catalogue_is_compiled_from_the_po():
     mo = gettext.translation("messages", str(locale_dir()), languages=["fr"])
     for msgid, msgstr in pairs:
         assert mo.gettext(msgid) == msgstr
+
+
+def test_no_command_prints_the_help_without_an_empty_error():
+    r = run()
+    assert r.returncode == 2
+    assert "Utilisation : pipeline [OPTIONS] COMMANDE [ARGUMENTS]..." in r.stdout
+    assert "Erreur" not in r.stderr

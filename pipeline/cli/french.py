@@ -114,6 +114,8 @@ def _find_option(ctx, option_name: str):
 def usage_message(e: click_exc.UsageError) -> str:
     """A usage error in French, from what the exception knows."""
     ctx = getattr(e, "ctx", None)
+    if isinstance(e, click_exc.NoArgsIsHelpError):
+        return ""  # the help is already on screen
     if isinstance(e, click_exc.NoSuchOption):
         close = difflib.get_close_matches(e.option_name, sorted(e.possibilities or []), n=1) or sorted(e.possibilities or [])[:1]
         hint = f" (vouliez-vous dire {close[0]} ?)" if close else ""

@@ -43,8 +43,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(e.exit_code)
     except UsageError as e:  # type: ignore[misc]
         cmd = e.ctx.command_path if getattr(e, "ctx", None) else "pipeline"
-        err_console.print(f"[bold red]Erreur[/] : {usage_message(e)}", highlight=False)
-        err_console.print(f"Aide : {cmd} --help")
+        message = usage_message(e)
+        if message:  # empty: no command given, the help has just been printed
+            err_console.print(f"[bold red]Erreur[/] : {message}", highlight=False)
+            err_console.print(f"Aide : {cmd} --help")
         sys.exit(ExitCode.USAGE)
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("Interrompu.")
