@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SAMPLE ?= samples/01_non_imputable_toutes_fonctions/dossier.yaml
 
-.PHONY: install demo test samples bench clean
+.PHONY: install demo test test-fast samples bench clean locale
 
 install:
 	@bash scripts/install.sh
@@ -17,11 +17,19 @@ demo: install
 test: install
 	$(BIN)/python -m pytest -q
 
+# Voie rapide (moins d'une minute) : sans les tests marqués @pytest.mark.slow.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
+
 samples: install
 	$(BIN)/python samples/make_check_samples.py samples/_generated --scans
 
 bench: install
 	$(BIN)/python bench/bench_build.py
+
+# Recompile the French catalogue of the command line after editing messages.po (the .mo is versioned).
+locale:
+	msgfmt -c -o pipeline/locale/fr/LC_MESSAGES/messages.mo pipeline/locale/fr/LC_MESSAGES/messages.po
 
 clean:
 	rm -rf out build *.egg-info

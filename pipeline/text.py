@@ -24,11 +24,27 @@ def name_tokens(s: str) -> frozenset[str]:
     return frozenset(w for w in words if w and w not in _TITLES)
 
 
+# What `pipeline init` writes for a value to fill, and what people type instead of a value.
+_PLACEHOLDERS = {"a completer", "a remplir", "a preciser", "todo", "xxx"}
+
+
+def is_placeholder(value) -> bool:
+    """True for a value left to fill: « À COMPLÉTER », an empty text, "()" or only punctuation."""
+    if not isinstance(value, str):
+        return False
+    folded = fold(value).strip(" .…")
+    if folded in _PLACEHOLDERS or "a completer" in folded:
+        return True
+    return not any(ch.isalnum() for ch in value)
+
+
 def same_person(a: str, b: str) -> bool:
     """True when two names designate the same person (ignoring titles and word order).
 
     A bare family name matches the full name that contains it ("Dr Martin" ~ "Paul MARTIN").
     """
+    if is_placeholder(a) or is_placeholder(b):
+        return False  # two names left to fill are not the same person
     ta, tb = name_tokens(a), name_tokens(b)
     if not ta or not tb:
         return False

@@ -19,6 +19,8 @@ from pipeline.dossier.load import load_dossier
 from pipeline.build.render import render_docx
 from pipeline.build.stamp import stamp_pdf
 
+pytestmark = pytest.mark.slow  # renders completed AF3/AF4 with LibreOffice (about 10 s)
+
 SAMPLE = ROOT / "samples" / "01_non_imputable_toutes_fonctions" / "dossier.yaml"
 
 

@@ -12,7 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 from pipeline.cli import estimate as cli_estimate
-from pipeline.compute.ics import escape_text, fold, to_ics
+from pipeline.compute.ics import to_ics
 from pipeline.dossier.load import load_dossier
 from pipeline.dossier.model import Conge, TypeConge
 from pipeline.compute.timeline import add_months, notice_context, radiation_date, timeline
@@ -162,11 +162,40 @@ def test_ics_is_valid_rfc5545_shape(base):
     assert base.agent.nom_naissance not in ics
 
 
-def test_ics_text_escaping_and_folding():
-    assert escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
-    folded = fold("SUMMARY:" + "é" * 80)
-    assert all(len(p.encode("utf-8")) <= 75 for p in folded.split("\r\n"))
-    assert folded.replace("\r\n ", "") == "SUMMARY:" + "é" * 80
+def test_ics_reads_back_with_icalendar(base):
+    """A calendar program sees the same events: read back by the icalendar parser."""
+    import datetime as dt
+
+    from icalendar import Calendar
+
+    cal = Calendar.from_ical(to_ics(base))
+    events = [c for c in cal.walk("VEVENT")]
+    by_summary = {str(e["SUMMARY"]): e for e in events}
+    pleniere = by_summary["[INV-2026-0001] Conseil médical en formation plénière (imprimé AF4)"]
+    assert pleniere.decoded("DTSTART") == dt.date(2026, 9, 22)
+    assert pleniere.decoded("DTEND") == dt.date(2026, 9, 23)
+    assert str(pleniere["UID"]) == "inv_2026_0001-pleniere@pipeline-invalidite.local"
+    assert pleniere.decoded("DTSTAMP") == dt.datetime(2026, 10, 5, tzinfo=dt.timezone.utc)  # date_etablissement
+    assert len({str(e["UID"]) for e in events}) == len(events)  # one UID per event
+    alarms = [a for e in events for a in e.walk("VALARM")]
+    assert alarms and all(a.decoded("TRIGGER") == dt.timedelta(days=-30) for a in alarms)
+    assert str(cal["X-WR-CALNAME"]) == "Dossier INV-2026-0001 – retraite pour invalidité"
+
+
+def test_ics_text_with_commas_semicolons_and_newlines_round_trips(base):
+    """Free text (notes) is escaped on write and comes back unchanged."""
+    from icalendar import Calendar
+
+    from pipeline.compute.ics import calendar
+
+    text = "Note ; avec, virgule\\ et\nretour " + "é" * 60
+    cal = calendar(base)
+    first = next(iter(cal.walk("VEVENT")))
+    first["DESCRIPTION"] = text
+    raw = cal.to_ical(sorted=False)
+    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))  # folded at 75 octets
+    back = next(iter(Calendar.from_ical(raw).walk("VEVENT")))
+    assert str(back["DESCRIPTION"]) == text
 
 
 # --- Command line ---------------------------------------------------------------

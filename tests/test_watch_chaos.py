@@ -12,11 +12,15 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from pipeline import qr
 from tests.test_watch_support import (
     AGENTS, drop, identity_lines, image_bytes, journal_rows, make_dossier, page_image, parts_rows, run_once,
     scan_pdf, start_watcher, stop, text_pdf, wait_until,
 )
+
+pytestmark = pytest.mark.slow  # kill -9 and SIGTERM at random moments (about a minute)
 
 TITLES = [("certificat_medical_initial", "CERTIFICAT MÉDICAL INITIAL"), ("plan_trajet", "PLAN DU TRAJET"),
           ("expertise_medicale", "RAPPORT D'EXPERTISE MÉDICALE"), ("pv_police", "PROCÈS-VERBAL DE POLICE")]

@@ -16,6 +16,8 @@ from tests.test_watch_support import (
     page_image, parts_rows, pdf_text, scan_pdf, start_watcher, stop, text_pdf, wait_until,
 )
 
+pytestmark = pytest.mark.slow  # a real watcher over a drop folder (about 45 s)
+
 IDS = {k: a["id"] for k, a in AGENTS.items()}
 
 

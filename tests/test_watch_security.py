@@ -19,6 +19,7 @@ def _everything_under(root: Path) -> bytes:
     return out
 
 
+@pytest.mark.slow  # more than 5 s
 def test_links_and_special_files_are_refused_unread(tmp_path):
     inbox, root, outside = tmp_path / "depot", tmp_path / "dossiers", tmp_path / "ailleurs"
     for d in (inbox, root, outside):

@@ -9,6 +9,7 @@ from pipeline import qr
 from tests.test_watch_support import AGENTS, PYTHON, identity_lines, make_dossier, pdf_text, text_pdf
 
 
+@pytest.mark.slow  # more than 5 s
 def test_sheets_one_page_per_expected_piece_with_its_qr(tmp_path):
     root = tmp_path / "dossiers"
     folder = make_dossier(root, "A")
@@ -136,6 +137,7 @@ def test_route_never_guesses(tmp_path):
     assert by_qr(index, AGENTS["B"]["id"], "pas_une_piece", "qr").kind == "a_trier"
 
 
+@pytest.mark.slow  # more than 5 s
 def test_time_limit_quarantines_the_file_and_the_watcher_goes_on(tmp_path):
     from tests.test_watch_support import drop, journal_rows, page_image, run_once, scan_pdf
 
@@ -153,6 +155,7 @@ def test_time_limit_quarantines_the_file_and_the_watcher_goes_on(tmp_path):
     assert (root / "_watch" / "quarantaine" / "1_lourd.pdf").exists() or list((root / "_watch" / "quarantaine").glob("*_lourd.pdf"))
 
 
+@pytest.mark.slow  # more than 5 s
 def test_a_trier_document_dropped_again_once_its_dossier_exists(tmp_path):
     from tests.test_watch_support import drop, journal_rows, run_once
 

@@ -6,7 +6,7 @@ doctor wrote (conclusions, infirmities).
 from __future__ import annotations
 
 import datetime as dt
-import html
+import functools
 import json
 
 SCHEMA = "pipeline-check/1"
@@ -64,104 +64,76 @@ def html_free(s: str) -> str:
 def batch_table(reports: list, console) -> None:
     from rich.table import Table
 
-    t = Table(title="Synthèse du lot", show_lines=False)
-    t.add_column("Dossier")
-    t.add_column("Statut")
-    t.add_column("Bloquants", justify="right")
-    t.add_column("Avertissements", justify="right")
-    t.add_column("Pièces manquantes")
+    t = Table(title="Synthèse du lot", show_lines=True)
+    # Readable at 80 columns: names, statuses and counts are never cut; the missing pièces
+    # go under the dossier's name and wrap between ids.
+    t.add_column("Dossier et pièces manquantes", ratio=1, overflow="fold")  # fold: only a name longer than the column
+    t.add_column("Statut", no_wrap=True, min_width=9)
+    t.add_column("Bloquants", justify="right", no_wrap=True)
+    t.add_column("Avert.", justify="right", no_wrap=True)
     for r in reports:
         colour = "green" if r.status == "complet" else "red"
-        t.add_row(r.dossier, f"[{colour}]{r.status}[/]", str(r.count("bloquant")), str(r.count("avertissement")),
-                  ", ".join(p.id for p in r.pieces if p.status == "manquante") or "—")
+        missing = ", ".join(p.id for p in r.pieces if p.status == "manquante")
+        cell = f"[bold]{html_free(r.dossier)}[/]" + (f"\nmanquantes : {missing}" if missing else "")
+        t.add_row(cell, f"[{colour}]{r.status}[/]", str(r.count("bloquant")), str(r.count("avertissement")))
     console.print(t)
     s = summary(reports)
     console.print(f"{s['dossiers']} dossier(s) : {s['complets']} complet(s), {s['incomplets']} incomplet(s).")
 
 
 # ---------------------------------------------------------------- HTML
-_CSS = """
-@page { size: A4 portrait; margin: 15mm 14mm; }
-* { box-sizing: border-box; }
-body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 10.5pt; color: #111; margin: 0; }
-@media screen { body { max-width: 190mm; margin: 8mm auto; } }
-header.doc { border-bottom: 2px solid #222; margin-bottom: 8mm; padding-bottom: 3mm; }
-h1 { font-size: 16pt; margin: 0 0 2mm 0; }
-h2 { font-size: 13.5pt; margin: 0 0 3mm 0; }
-h3 { font-size: 11pt; margin: 5mm 0 2mm 0; }
-section.dossier { page-break-before: always; break-before: page; }
-section.dossier:first-of-type { page-break-before: auto; break-before: auto; }
-.status { display: inline-block; padding: 1mm 3mm; border-radius: 2mm; font-weight: bold; border: 1px solid; }
-.status.complet { color: #0a5c1f; border-color: #0a5c1f; background: #e6f4ea; }
-.status.incomplet { color: #8a1010; border-color: #8a1010; background: #fbe9e9; }
-table { border-collapse: collapse; width: 100%; margin: 2mm 0 4mm 0; page-break-inside: auto; }
-tr { page-break-inside: avoid; break-inside: avoid; }
-th, td { border: 1px solid #999; padding: 1.2mm 2mm; text-align: left; vertical-align: top; }
-th { background: #eee; }
-.sev { font-weight: bold; white-space: nowrap; }
-.rule { white-space: nowrap; font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; }
-.sev.bloquant { color: #8a1010; } .sev.avertissement { color: #8a5a00; } .sev.info { color: #1a4d8a; }
-.manquante { color: #8a1010; font-weight: bold; }
-.small { font-size: 8.5pt; color: #444; }
-ul.sum { margin: 1mm 0 3mm 5mm; padding: 0; }
-"""
+
+
+def _evidence(f):
+    """The crop a reading rule attached to a finding (page, box, text read, PNG data URI), if any."""
+    ev = getattr(f, "evidence", None)
+    if ev is None:
+        return None
+    get = ev.get if isinstance(ev, dict) else (lambda k: getattr(ev, k, None))
+    image = get("image") or get("png") or get("data_uri")
+    if image and not str(image).startswith("data:image/png;base64,"):
+        image = None  # the report stays self-contained: only an inline PNG is shown
+    return {"page": get("page"), "text": get("text"), "image": image, "box": get("box")}
+
+
+class _FindingView:
+    """A finding as the template sees it (with its evidence, when the reading gave one)."""
+
+    def __init__(self, f):
+        self._f = f
+        self.evidence = _evidence(f)
+
+    def __getattr__(self, name):
+        return getattr(self._f, name)
+
+
+@functools.cache
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.PackageLoader("pipeline.check", "templates"),
+                              autoescape=True, undefined=jinja2.StrictUndefined,
+                              trim_blocks=False, lstrip_blocks=False)
 
 
 def to_html(reports: list, title: str = "Contrôle des dossiers de retraite pour invalidité") -> str:
     from pipeline.dossier.pieces import load_catalogue
 
     labels = {p.id: p.libelle for p in load_catalogue().pieces}
-    e = html.escape
-    s = summary(reports)
-    out = [
-        "<!DOCTYPE html>", '<html lang="fr"><head><meta charset="utf-8">',
-        f"<title>{e(title)}</title>", f"<style>{_CSS}</style></head><body>",
-        '<header class="doc">', f"<h1>{e(title)}</h1>",
-        f'<div class="small">Rapport établi le {dt.date.today().strftime("%d/%m/%Y")} — '
-        f"{s['dossiers']} dossier(s) : {s['complets']} complet(s), {s['incomplets']} incomplet(s).</div>",
-        "</header>",
-    ]
+    dossiers = []
     for r in reports:
-        out.append(f'<section class="dossier" id="{e(r.dossier)}">')
-        out.append(f'<h2>Dossier {e(r.dossier)} <span class="status {r.status}">{e(STATUS_LABEL[r.status])}</span></h2>')
-        counts = {k: r.count(k) for k in SEVERITY_LABEL}
-        out.append('<ul class="sum">' + "".join(
-            f"<li>{SEVERITY_LABEL[k]} : {n}</li>" for k, n in counts.items()) + "</ul>")
-        missing = [p for p in r.pieces if p.status == "manquante"]
-        if missing:
-            out.append("<h3>Pièces manquantes</h3><ul>")
-            out += [f'<li class="manquante">{e(p.libelle or labels.get(p.id, p.id))} ({e(p.id)})</li>' for p in missing]
-            out.append("</ul>")
-        out.append("<h3>Constats, par pièce</h3>")
         groups: dict[str, list] = {}
         for f in r.findings:
-            groups.setdefault(f.piece or "", []).append(f)
-        if not groups:
-            out.append("<p>Aucun problème détecté : le dossier peut être envoyé.</p>")
+            groups.setdefault(f.piece or "", []).append(_FindingView(f))
         order = [p.id for p in r.pieces] + sorted(k for k in groups if k not in {p.id for p in r.pieces})
-        for key in order:
-            if key not in groups:
-                continue
-            name = labels.get(key, "Autres fichiers") if key else "Autres fichiers"
-            out.append(f"<h3>{e(name)}</h3><table><thead><tr><th>Gravité</th><th>Règle</th>"
-                       "<th>Constat et action à mener</th><th>Fichier</th></tr></thead><tbody>")
-            for f in groups[key]:
-                where = e(f.file or "—") + (f", page {f.page}" if f.page else "")
-                out.append(f'<tr><td class="sev {f.severity}">{e(SEVERITY_LABEL[f.severity])}</td>'
-                           f'<td class="rule">{e(f.rule)}</td>'
-                           f"<td>{e(f.message)}<div class=\"small\">Source : {e(f.source)}</div></td>"
-                           f"<td>{where}</td></tr>")
-            out.append("</tbody></table>")
-        out.append("<h3>État des pièces</h3><table><thead><tr><th>Pièce</th><th>État</th><th>Fichiers</th></tr></thead><tbody>")
-        for p in r.pieces:
-            if p.status == "non_requise" and not p.files:
-                continue
-            cls = ' class="manquante"' if p.status == "manquante" else ""
-            out.append(f"<tr><td>{e(p.libelle or p.id)}</td><td{cls}>{e(PIECE_STATUS_LABEL[p.status])}</td>"
-                       f"<td>{e(', '.join(p.files) or '—')}</td></tr>")
-        out.append("</tbody></table></section>")
-    out.append("</body></html>")
-    return "\n".join(out)
+        named = [((labels.get(key, "Autres fichiers") if key else "Autres fichiers"), groups[key])
+                 for key in order if key in groups]
+        dossiers.append({"report": r, "groups": named,
+                         "missing": [p for p in r.pieces if p.status == "manquante"]})
+    return _environment().get_template("report.html.j2").render(
+        title=title, today=dt.date.today().strftime("%d/%m/%Y"), summary=summary(reports),
+        dossiers=dossiers, labels=labels, severity_label=SEVERITY_LABEL, status_label=STATUS_LABEL,
+        piece_status_label=PIECE_STATUS_LABEL)
 
 
 def rules_catalogue() -> list[dict]:

@@ -12,7 +12,7 @@ from rich.console import Console
 def register(app: typer.Typer) -> None:
     @app.command("check")
     def check(
-        dossier_dir: Optional[Path] = typer.Argument(None, help="Dossier (répertoire) contenant les pièces"),
+        dossier_dir: Optional[Path] = typer.Argument(None, metavar="DOSSIER", help="Dossier (répertoire) contenant les pièces"),
         batch: Optional[Path] = typer.Option(None, "--batch", help="Répertoire d'un lot : un sous-dossier par agent"),
         dossier: Optional[Path] = typer.Option(None, "--dossier", help="dossier.yaml à confronter aux pièces"),
         profile: Optional[str] = typer.Option(None, "--profile", help="cnracl, cdg50 ou cdg76"),
@@ -55,11 +55,9 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(report.exit_status(reports))
 
     @app.command("rules")
-    def rules(rule_id: Optional[str] = typer.Argument(None, help="Identifiant d'une règle : affiche sa page"),
+    def rules(rule_id: Optional[str] = typer.Argument(None, metavar="IDENTIFIANT", help="Identifiant d'une règle : affiche sa page"),
               json_output: bool = typer.Option(False, "--json", help="Catalogue au format JSON")):
         """Liste les règles du contrôle (identifiant, gravité, ce qu'elle vérifie, source) ; avec un identifiant, la page de la règle."""
-        from rich.table import Table
-
         from pipeline.check.report import rules_catalogue
 
         cat = rules_catalogue()
@@ -91,23 +89,40 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(cat, ensure_ascii=False, indent=2))
             return
         console = Console(highlight=False, soft_wrap=True)
-        t = Table(title="Règles de « pipeline check »", show_lines=True)
-        for col in ("Règle", "Gravité", "Ce qu'elle vérifie", "Source"):
-            t.add_column(col)
-        for r in cat:
-            t.add_row(r["id"], r["severity"], r["checks"], r["source"])
-        console.print(t)
+        console.print(rules_table(cat))
+
+
+def rules_table(cat: list[dict]):
+    """The catalogue as a table readable at 80 columns: the id (never cut) carries its severity."""
+    from rich.table import Table
+
+    t = Table(title="Règles de « pipeline check »", show_lines=True)
+    t.add_column("Règle / gravité", no_wrap=True, min_width=max(len(r["id"]) for r in cat))
+    t.add_column("Ce qu'elle vérifie", ratio=3)
+    t.add_column("Source", ratio=2)
+    for r in cat:
+        t.add_row(f"[bold]{r['id']}[/]\n{r['severity']}", r["checks"], r["source"])
+    return t
 
 
 def _run_batch(root, profile, jobs, console, batch_folders, check_batch) -> list:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    total = len(batch_folders(root))
+    folders = batch_folders(root)
     reports = []
-    with Progress(TextColumn("Contrôle du lot"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+    # Reports come back in folder order: the one in progress is the next folder of the list.
+    with Progress(TextColumn("Contrôle du lot"), BarColumn(bar_width=20), MofNCompleteColumn(),
+                  TextColumn("écoulé"), TimeElapsedColumn(), TextColumn("{task.description}"),
                   console=console, transient=True) as progress:
-        task = progress.add_task("lot", total=total)
+        task = progress.add_task(_in_progress(folders, 0), total=len(folders))
         for r in check_batch(root, profile, jobs):
             reports.append(r)
-            progress.advance(task)
+            progress.update(task, advance=1, description=_in_progress(folders, len(reports)))
     return reports
+
+
+def _in_progress(folders, done: int) -> str:
+    if done >= len(folders):
+        return "terminé"
+    name = folders[done].name
+    return "dossier " + (name if len(name) <= 24 else name[:23] + "…")

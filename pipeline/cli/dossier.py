@@ -60,3 +60,11 @@ def register(app: typer.Typer) -> None:
             fail(InvalidInput([InputProblem("--case/--inaptitude", "", str(e))]))
         write_text(output, text)
         console.print(f"Squelette écrit dans {output} : complétez les champs « À COMPLÉTER », puis « pipeline validate {output} ».")
+        # The skeleton's first line points editors at this schema: write it beside, once.
+        from pipeline.dossier.schema import json_schema
+        from pipeline.dossier.skeleton import SCHEMA_FILE
+
+        schema_path = output.parent / SCHEMA_FILE
+        if not schema_path.exists():
+            write_text(schema_path, json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n")
+            console.print(f"Schéma pour l'éditeur (aide sur chaque champ) écrit dans {schema_path}.")

@@ -137,11 +137,19 @@ def register(app: typer.Typer) -> None:
         c = career(d)
         table = Table(title=f"CARRIÈRE PAR ANNÉE CIVILE — dossier {d.dossier.id}", title_justify="left",
                       header_style="bold")
-        for col in ("Période", "Année", "Début", "Fin", "Jours", "Position", "Quotité", "Grade", "Employeur"):
-            table.add_column(col, overflow="fold")
+        # Seven columns fit 80 columns without cutting a word: dates on two lines, grade and
+        # employer together (the CSV keeps one column for each).
+        table.add_column("N°", no_wrap=True, justify="right")
+        table.add_column("Année", no_wrap=True)
+        table.add_column("Du / au", no_wrap=True)
+        table.add_column("Jours", no_wrap=True, justify="right")
+        table.add_column("Position")
+        table.add_column("Quotité", no_wrap=True, justify="right")
+        table.add_column("Grade, employeur", ratio=1)
         for line in c.lignes:
-            table.add_row(str(line.periode), str(line.annee), fmt_date(line.debut), fmt_date(line.fin),
-                          str(line.jours), line.position, fmt_plain(line.quotite) + " %", line.grade, line.employeur)
+            who = line.grade + (f"\n{line.employeur}" if line.employeur else "")
+            table.add_row(str(line.periode), str(line.annee), f"{fmt_date(line.debut)}\n{fmt_date(line.fin)}",
+                          str(line.jours), line.position, fmt_plain(line.quotite) + " %", who)
         console.print(table)
         console.print(f"{len(c.lignes)} ligne(s) à comparer avec le compte individuel retraite (une année civile par ligne).")
         for m in c.remarques + c.chevauchements + c.interruptions:

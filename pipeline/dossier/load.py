@@ -78,6 +78,20 @@ _MESSAGES = {
     "model_type": "un bloc de champs est attendu",
     "dict_type": "un bloc de champs est attendu",
     "model_attributes_type": "un bloc de champs est attendu",
+    "float_parsing": "nombre attendu",
+    "float_type": "nombre attendu",
+    "int_from_float": "nombre entier attendu (sans décimale)",
+    "string_too_short": "texte trop court",
+    "string_too_long": "texte trop long",
+    "too_short": "liste trop courte",
+    "too_long": "liste trop longue",
+    "none_required": "aucune valeur attendue ici",
+    "time_parsing": "heure attendue au format HH:MM",
+    "url_parsing": "adresse web invalide",
+    "decimal_max_places": "trop de décimales (deux au plus)",
+    "decimal_max_digits": "nombre trop long",
+    "union_tag_invalid": "valeur non reconnue",
+    "path_type": "chemin de fichier attendu",
 }
 
 
@@ -107,7 +121,13 @@ def _translate(err: dict, field: str = "") -> str:
         return f"la valeur doit être {'<' if t == 'less_than' else '≤'} {ctx.get('lt', ctx.get('le'))}"
     if t == "value_error":
         return str(ctx.get("error", err.get("msg", "")))
-    return f"valeur refusée ({err.get('msg', t)})"
+    # pydantic's own sentence is English: the value alone is what the user can act on.
+    return "valeur refusée : vérifiez-la (voir la référence de dossier.yaml dans le README)"
+
+
+def french_error(err: dict) -> str:
+    """A pydantic error in French (the command line uses it for option values too)."""
+    return _translate(err)
 
 
 def _clean_loc(loc: tuple, data: Any) -> tuple[Path_, bool]:
@@ -148,6 +168,31 @@ def _validation_problems(exc: ValidationError, data: Any, loc: Located) -> list[
     return list(problems.values())
 
 
+def _placeholders(data: Any, path: Path_ = ()) -> list[Path_]:
+    """Paths of the values left to fill (« À COMPLÉTER », "", "()"), in document order."""
+    from pipeline.text import is_placeholder
+
+    if isinstance(data, dict):
+        return [p for k, v in data.items() for p in _placeholders(v, path + (k,))]
+    if isinstance(data, list):
+        return [p for i, v in enumerate(data) for p in _placeholders(v, path + (i,))]
+    return [path] if is_placeholder(data) else []
+
+
+def _placeholder_problem(loc: Located, path: Path_, value: str) -> InputProblem:
+    if value.strip():
+        shown = f"« {value.strip()} »"
+        return loc.problem(path, f"{shown} est resté : remplacez-le par la valeur réelle "
+                                 "(ou supprimez la ligne si le champ est facultatif)")
+    return loc.problem(path, "valeur vide : écrivez la valeur réelle (ou supprimez la ligne si le champ est facultatif)")
+
+
+def _get(data: Any, path: Path_) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
 def parse_text(text: str, filename: str) -> tuple[Dossier, Located]:
     try:
         node = yaml.compose(text, Loader=Loader)
@@ -161,10 +206,17 @@ def parse_text(text: str, filename: str) -> tuple[Dossier, Located]:
     if node is None or not isinstance(data, dict):
         raise InvalidInput([InputProblem(filename, "", "le fichier est vide ou n'est pas une description de dossier", 1, 1)])
     located = Located(filename, _positions(node))
+    # A value left to fill is an error with its line, even where any text would pass the model:
+    # otherwise « À COMPLÉTER » reaches the documents and the agent's notice.
+    left = {p: _placeholder_problem(located, p, _get(data, p)) for p in _placeholders(data)}
     try:
         dossier = Dossier.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInput(_validation_problems(exc, data, located)) from None
+        others = [p for p in _validation_problems(exc, data, located) if p.field not in
+                  {field_label(path) for path in left}]
+        raise InvalidInput(sorted([*left.values(), *others], key=lambda p: (p.line or 0, p.column or 0))) from None
+    if left:
+        raise InvalidInput(list(left.values()))
     return dossier, located
 
 

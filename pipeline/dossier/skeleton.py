@@ -9,11 +9,15 @@ from pipeline.dossier.model import Imputabilite, Inaptitude
 
 TODO = '"À COMPLÉTER"'
 
+SCHEMA_FILE = "dossier.schema.json"
+
 _HEAD = """\
+# yaml-language-server: $schema=./{schema_file}
 # dossier.yaml — retraite pour invalidité CNRACL ({case_label})
 # Remplacez chaque « À COMPLÉTER », puis vérifiez :  pipeline validate dossier.yaml
 # Dates au format AAAA-MM-JJ. Montants avec un point décimal (2200.00).
-# Schéma pour l'éditeur :  pipeline schema -o dossier.schema.json  (voir le README)
+# Aide et complétion dans l'éditeur (VS Code + extension YAML) : écrivez le schéma à côté
+# de ce fichier avec  pipeline schema -o {schema_file}
 
 dossier:
   id: {todo}                 # identifiant du dossier, sans espace (ex. INV-2026-0042)
@@ -176,7 +180,7 @@ def skeleton(case: str, inaptitude: str) -> str:
     recl = _RECLASSEMENT.format(todo=TODO) if ina == Inaptitude.ses_fonctions else ""
     label = _LABELS[imp.value] + (", inaptitude à toutes fonctions" if ina == Inaptitude.toutes_fonctions else ", inaptitude aux seules fonctions")
     return _HEAD.format(
-        todo=TODO, case_label=label, imputabilite=imp.value, imputabilite_block=block,
+        todo=TODO, schema_file=SCHEMA_FILE, case_label=label, imputabilite=imp.value, imputabilite_block=block,
         inaptitude=ina.value, reclassement_block=recl,
         imputable="true" if imp != Imputabilite.non_imputable else "false",
     )
