@@ -15,6 +15,7 @@ from typing import Iterator, Optional
 from pipeline import nir as nir_mod
 from pipeline.dossier.pieces import Case, case_from_dossier, load_catalogue, requirements
 from pipeline.errors import InputProblem, InvalidInput
+from pipeline.read import limits
 from pipeline.read.fields import load_form, read_fields
 from pipeline.read.identify import Identified, identify_document
 from pipeline.text import fold
@@ -317,9 +318,11 @@ def _case(docs: list[Identified], dossier, docs_case: dict) -> Case:
 
 def check_dossier(folder, dossier_yaml=None, profile: Optional[str] = None, *, jobs: Optional[int] = None) -> DossierReport:
     """Check one dossier folder. Raises InvalidInput (exit 2) only when it cannot run at all."""
+    folder = Path(folder)
+    if folder.is_file() and folder.suffix.lower() == ".zip":
+        return _check_zip(folder, dossier_yaml, profile, jobs=jobs)
     from pipeline.validators.registry import run_all
 
-    folder = Path(folder)
     if not folder.is_dir():
         raise InvalidInput([InputProblem(str(folder), "", "dossier introuvable : indiquez le dossier qui contient les pièces (PDF, images)")])
     dossier = None
@@ -334,6 +337,9 @@ def check_dossier(folder, dossier_yaml=None, profile: Optional[str] = None, *, j
     if profile not in PROFILES:
         raise InvalidInput([InputProblem("--profile", "", f"profil inconnu « {profile} » : choisissez parmi {', '.join(PROFILES)}")])
     files = list_files(folder)
+    too_much = limits.check_folder(files)
+    if too_much:
+        raise InvalidInput([InputProblem(str(folder), "", too_much)])
     docs = _identify_all(files, jobs if jobs is not None else (os.cpu_count() or 1))
     for d in docs:
         read_form_fields(d)
@@ -362,6 +368,28 @@ def check_dossier(folder, dossier_yaml=None, profile: Optional[str] = None, *, j
         case={k: v for k, v in case.as_dict().items()}, files=files_info,
         pages=sum(len(d.pages) for d in docs), ocr_pages=sum(d.data.ocr_pages for d in docs if d.data),
     )
+
+
+def _check_zip(zip_path: Path, dossier_yaml, profile, *, jobs) -> DossierReport:
+    """A dossier received as one zip: extracted safely into a private temporary folder."""
+    import shutil
+    import tempfile
+
+    from pipeline.read.archive import extract
+
+    tmp = Path(tempfile.mkdtemp(prefix="pipeline-zip-"))  # 0700
+    try:
+        dest = tmp / zip_path.stem
+        extract(zip_path, dest)
+        # A zip of one folder: check that folder.
+        inner = [p for p in dest.iterdir() if not p.name.startswith(".")]
+        if len(inner) == 1 and inner[0].is_dir():
+            dest = inner[0]
+        report = check_dossier(dest, dossier_yaml, profile, jobs=jobs)
+        report.path = str(zip_path)
+        return report
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def batch_folders(root) -> list[Path]:
