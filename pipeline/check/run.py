@@ -17,7 +17,7 @@ from pipeline.dossier.pieces import Case, case_from_dossier, load_catalogue, req
 from pipeline.errors import InputProblem, InvalidInput
 from pipeline.read import limits
 from pipeline.read.fields import load_form, read_fields
-from pipeline.read.identify import Identified, identify_document
+from pipeline.read.identify import Identified, identify_files
 from pipeline.text import fold
 
 PROFILES = ("cnracl", "cdg50", "cdg76")
@@ -206,34 +206,10 @@ def list_files(folder: Path) -> list[Path]:
     return out
 
 
-def _identify_all(files: list[Path], jobs: int) -> list[Identified]:
-    if jobs <= 1 or len(files) <= 1 or not any(_looks_scanned(f) for f in files):
-        return [identify_document(f) for f in files]
-    # Scans: OCR is the cost, spread the files over processes (Tesseract one thread each).
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork")) as pool:
-        return list(pool.map(identify_document, files))
-
-
-def _looks_scanned(path: Path) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(16)
-        if not head.startswith(b"%PDF"):
-            return head[:3] in (b"\xff\xd8\xff",) or head[:4] in (b"\x89PNG", b"II*\x00", b"MM\x00*")
-        import pypdfium2 as pdfium
-
-        doc = pdfium.PdfDocument(str(path))
-        try:
-            tp = doc[0].get_textpage()
-            has = len((tp.get_text_range() or "").strip()) >= 8
-        finally:
-            doc.close()
-        return not has
-    except Exception:
-        return False
+def _identify_all(files: list[Path], jobs: int, isolate: Optional[bool] = None) -> list[Identified]:
+    """Each file read in a worker with a memory cap and a time limit (one worker per core;
+    Tesseract one thread each): a hostile file becomes FICHIER-ILLISIBLE, the check goes on."""
+    return identify_files(files, jobs=min(max(1, jobs), len(files) or 1), then=read_form_fields, isolate=isolate)
 
 
 def read_form_fields(d: Identified) -> None:
@@ -341,8 +317,6 @@ def check_dossier(folder, dossier_yaml=None, profile: Optional[str] = None, *, j
     if too_much:
         raise InvalidInput([InputProblem(str(folder), "", too_much)])
     docs = _identify_all(files, jobs if jobs is not None else (os.cpu_count() or 1))
-    for d in docs:
-        read_form_fields(d)
     docs_case = case_from_documents(docs)
     case = _case(docs, dossier, docs_case)
     reqs = requirements(case)
