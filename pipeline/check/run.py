@@ -15,8 +15,9 @@ from typing import Iterator, Optional
 from pipeline import nir as nir_mod
 from pipeline.dossier.pieces import Case, case_from_dossier, load_catalogue, requirements
 from pipeline.errors import InputProblem, InvalidInput
+from pipeline.read import limits
 from pipeline.read.fields import load_form, read_fields
-from pipeline.read.identify import Identified, identify_document
+from pipeline.read.identify import Identified, identify_files
 from pipeline.text import fold
 
 PROFILES = ("cnracl", "cdg50", "cdg76")
@@ -205,28 +206,10 @@ def list_files(folder: Path) -> list[Path]:
     return out
 
 
-def _identify_all(files: list[Path], jobs: int) -> list[Identified]:
-    if jobs <= 1 or len(files) <= 1 or not any(_looks_scanned(f) for f in files):
-        return [identify_document(f) for f in files]
-    # Scans: OCR is the cost, spread the files over processes (Tesseract one thread each).
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork")) as pool:
-        return list(pool.map(identify_document, files))
-
-
-def _looks_scanned(path: Path) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(16)
-        if not head.startswith(b"%PDF"):
-            return head[:3] in (b"\xff\xd8\xff",) or head[:4] in (b"\x89PNG", b"II*\x00", b"MM\x00*")
-        from pipeline.read.reader import pdf_page_texts
-
-        return len("".join(pdf_page_texts(path, limit=1)).strip()) < 8
-    except Exception:
-        return False
+def _identify_all(files: list[Path], jobs: int, isolate: Optional[bool] = None) -> list[Identified]:
+    """Each file read in a worker with a memory cap and a time limit (one worker per core;
+    Tesseract one thread each): a hostile file becomes FICHIER-ILLISIBLE, the check goes on."""
+    return identify_files(files, jobs=min(max(1, jobs), len(files) or 1), then=read_form_fields, isolate=isolate)
 
 
 def read_form_fields(d: Identified) -> None:
@@ -311,9 +294,11 @@ def _case(docs: list[Identified], dossier, docs_case: dict) -> Case:
 
 def check_dossier(folder, dossier_yaml=None, profile: Optional[str] = None, *, jobs: Optional[int] = None) -> DossierReport:
     """Check one dossier folder. Raises InvalidInput (exit 2) only when it cannot run at all."""
+    folder = Path(folder)
+    if folder.is_file() and folder.suffix.lower() == ".zip":
+        return _check_zip(folder, dossier_yaml, profile, jobs=jobs)
     from pipeline.validators.registry import run_all
 
-    folder = Path(folder)
     if not folder.is_dir():
         raise InvalidInput([InputProblem(str(folder), "", "dossier introuvable : indiquez le dossier qui contient les pièces (PDF, images)")])
     dossier = None
@@ -328,9 +313,10 @@ def check_dossier(folder, dossier_yaml=None, profile: Optional[str] = None, *, j
     if profile not in PROFILES:
         raise InvalidInput([InputProblem("--profile", "", f"profil inconnu « {profile} » : choisissez parmi {', '.join(PROFILES)}")])
     files = list_files(folder)
+    too_much = limits.check_folder(files)
+    if too_much:
+        raise InvalidInput([InputProblem(str(folder), "", too_much)])
     docs = _identify_all(files, jobs if jobs is not None else (os.cpu_count() or 1))
-    for d in docs:
-        read_form_fields(d)
     docs_case = case_from_documents(docs)
     case = _case(docs, dossier, docs_case)
     reqs = requirements(case)
@@ -356,6 +342,28 @@ def check_dossier(folder, dossier_yaml=None, profile: Optional[str] = None, *, j
         case={k: v for k, v in case.as_dict().items()}, files=files_info,
         pages=sum(len(d.pages) for d in docs), ocr_pages=sum(d.data.ocr_pages for d in docs if d.data),
     )
+
+
+def _check_zip(zip_path: Path, dossier_yaml, profile, *, jobs) -> DossierReport:
+    """A dossier received as one zip: extracted safely into a private temporary folder."""
+    import shutil
+    import tempfile
+
+    from pipeline.read.archive import extract
+
+    tmp = Path(tempfile.mkdtemp(prefix="pipeline-zip-"))  # 0700
+    try:
+        dest = tmp / zip_path.stem
+        extract(zip_path, dest)
+        # A zip of one folder: check that folder.
+        inner = [p for p in dest.iterdir() if not p.name.startswith(".")]
+        if len(inner) == 1 and inner[0].is_dir():
+            dest = inner[0]
+        report = check_dossier(dest, dossier_yaml, profile, jobs=jobs)
+        report.path = str(zip_path)
+        return report
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def batch_folders(root) -> list[Path]:

@@ -12,7 +12,7 @@ from rich.console import Console
 def register(app: typer.Typer) -> None:
     @app.command("check")
     def check(
-        dossier_dir: Optional[Path] = typer.Argument(None, metavar="DOSSIER", help="Dossier (répertoire) contenant les pièces"),
+        dossier_dir: Optional[Path] = typer.Argument(None, metavar="DOSSIER", help="Dossier (répertoire, ou archive .zip) contenant les pièces"),
         batch: Optional[Path] = typer.Option(None, "--batch", help="Répertoire d'un lot : un sous-dossier par agent"),
         dossier: Optional[Path] = typer.Option(None, "--dossier", help="dossier.yaml à confronter aux pièces"),
         profile: Optional[str] = typer.Option(None, "--profile", help="cnracl, cdg50 ou cdg76"),

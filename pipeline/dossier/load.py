@@ -8,7 +8,7 @@ import yaml
 from pydantic import ValidationError
 
 from pipeline.dossier.model import Dossier
-from pipeline.dossier.yamlio import Loader
+from pipeline.dossier.yamlio import Loader, check_limits, check_size
 from pipeline.errors import InputProblem, InvalidInput
 
 Path_ = tuple  # a path into the YAML document: ("agent", "nir"), ("carriere", 0, "debut")
@@ -195,6 +195,7 @@ def _get(data: Any, path: Path_) -> Any:
 
 def parse_text(text: str, filename: str) -> tuple[Dossier, Located]:
     try:
+        check_limits(text, filename)  # aliases, nodes, lengths: before anything is built
         node = yaml.compose(text, Loader=Loader)
         data = yaml.load(text, Loader=Loader)
     except yaml.YAMLError as e:
@@ -225,6 +226,7 @@ def load_dossier(path: Path, *, coherence: bool = True) -> Dossier:
     path = Path(path)
     name = str(path)
     try:
+        check_size(path.stat().st_size, name)
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InvalidInput([InputProblem(name, "", "fichier introuvable : vérifiez le chemin")]) from None

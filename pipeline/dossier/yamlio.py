@@ -24,3 +24,50 @@ def _construct_int(loader, node):
 
 Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
+def _limits() -> dict:
+    from pipeline import resources
+
+    return resources.load_yaml_shared("validators", "limites.yaml")["dossier_yaml"]
+
+
+def check_size(size: int, filename: str) -> None:
+    """A dossier.yaml bigger than the limit is refused before it is read."""
+    from pipeline.errors import InputProblem, InvalidInput
+
+    lim = _limits()["octets"]
+    if size > lim["valeur"]:
+        raise InvalidInput([InputProblem(filename, "", f"fichier trop volumineux ({size} octets, limite "
+                                          f"{lim['valeur']}) : {lim['raison']}", 1, 1)])
+
+
+def check_limits(text: str, filename: str) -> None:
+    """Refuse, before building anything, what no dossier needs and what would cost memory:
+    anchors and aliases (« billion laughs »), too many nodes, overlong strings.
+
+    Reads the event stream once (constant memory); raises InvalidInput naming the line.
+    """
+    from pipeline.errors import InputProblem, InvalidInput
+
+    lim = _limits()
+    check_size(len(text.encode("utf-8", "surrogatepass")), filename)
+    nodes = 0
+
+    def refuse(event, message):
+        m = event.start_mark
+        raise InvalidInput([InputProblem(filename, "", message, m.line + 1, m.column + 1)])
+
+    for event in yaml.parse(text, Loader=Loader):
+        if isinstance(event, yaml.AliasEvent):
+            refuse(event, f"alias YAML « *{event.anchor} » refusé : {lim['alias']['raison']}")
+        if not isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            continue
+        if event.anchor is not None:
+            refuse(event, f"ancre YAML « &{event.anchor} » refusée : {lim['alias']['raison']}")
+        nodes += 1
+        if nodes > lim["noeuds"]["valeur"]:
+            refuse(event, f"trop d'éléments (plus de {lim['noeuds']['valeur']}) : {lim['noeuds']['raison']}")
+        if isinstance(event, yaml.ScalarEvent) and len(event.value) > lim["longueur_texte"]["valeur"]:
+            refuse(event, f"texte trop long ({len(event.value)} caractères, limite "
+                          f"{lim['longueur_texte']['valeur']}) : {lim['longueur_texte']['raison']}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Optional
 
@@ -123,6 +124,40 @@ def identify_document(path: Path, *, ocr: bool = True) -> Identified:
         if not p.has_text_layer and not (p.text or "").strip():
             page_ink(fd, p.index)  # a fact for the blank-page rule
     return ident
+
+
+def identify_files(paths, *, ocr: bool = True, jobs: int = 1, then=None, isolate=None,
+                   memory=None, seconds=None) -> list[Identified]:
+    """`identify_document` for each file, each in a worker process with a memory cap and a
+    time limit (pipeline.read.sandbox): a file exceeding them comes back with its `problem`.
+    `then(ident)` runs in the worker too (reading form fields is reading the file)."""
+    from pipeline.read import limits, sandbox
+
+    if sandbox.enabled(isolate):
+        # Parsed once here, inherited by every worker (a worker's own caches die with it).
+        catalogue()
+        for name in ("identite", "af3", "af4", "rapport_hierarchique"):
+            load_form(name)
+        limits.limit("lecture", "secondes")
+        import pdfplumber  # noqa: F401 — imported once, not once per worker
+        import pikepdf  # noqa: F401
+        import pypdfium2  # noqa: F401
+        from PIL import Image  # noqa: F401
+    return sandbox.run_isolated(partial(_identify_then, ocr=ocr, then=then), [Path(p) for p in paths],
+                                _unreadable, jobs=jobs, isolate=isolate, memory=memory, seconds=seconds)
+
+
+def _identify_then(path: Path, *, ocr: bool, then) -> Identified:
+    ident = identify_document(path, ocr=ocr)
+    if then is not None:
+        then(ident)
+    if ident.data is not None:
+        ident.data.corner = None  # an image: not worth sending back
+    return ident
+
+
+def _unreadable(path: Path, reason: str) -> Identified:
+    return Identified(Path(path), problem=reason)
 
 
 def identify_data(fd: FileData) -> Identified:

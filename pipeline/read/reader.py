@@ -8,13 +8,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from pipeline.read import limits
 from pipeline.read.document import MIN_TEXT_CHARS, FileData, Page, Word
 from pipeline.read.filetype import ACCEPTED_FR, sniff
 from pipeline.read.ocr import ocr_pages
 
-MAX_BYTES = 20 * 1024 * 1024  # PEP'S refuses bigger uploads
-
-MAX_PAGES = 100
 
 def read_file(path: Path, *, ocr: bool = True, ocr_plan=None) -> FileData:
     """Read a file into pages. Never raises for a bad file: `problem` says what is wrong.
@@ -32,26 +30,39 @@ def read_file(path: Path, *, ocr: bool = True, ocr_plan=None) -> FileData:
     if size == 0:
         fd.problem = "fichier vide"
         return fd
-    if size > MAX_BYTES:
-        fd.problem = f"fichier trop volumineux ({size // (1024 * 1024)} Mo, limite {MAX_BYTES // (1024 * 1024)} Mo)"
+    fd.problem = limits.check_size(path, size)
+    if fd.problem:
         return fd
     fd.kind, fd.mime = sniff(path)
     if fd.kind is None:
         fd.problem = f"type de fichier non accepté ({fd.mime}) : joignez {ACCEPTED_FR}"
+        return fd
+    # Before any rendering: pages, objects, page size, pixels, decompressed bytes.
+    fd.problem = limits.check_file(path, fd.kind)
+    if fd.problem:
         return fd
     try:
         if fd.kind == "pdf":
             _read_pdf(fd)
         else:
             _read_image(fd)
+    except MemoryError:
+        fd.problem, fd.pages = limits.MEMORY_REASON, []
+        return fd
     except Exception as e:  # a corrupt file is a finding, never a crash
-        fd.problem = fd.problem or f"fichier illisible ou endommagé ({type(e).__name__})"
+        from PIL import Image
+
+        if isinstance(e, Image.DecompressionBombError):
+            fd.problem = limits.exceeded("image trop grande", "bombe de décompression", limits.limit("image", "pixels"))
+        else:
+            fd.problem = fd.problem or f"fichier illisible ou endommagé ({type(e).__name__})"
         fd.pages = []
         return fd
     if fd.problem:
         return fd
-    if len(fd.pages) > MAX_PAGES:
-        fd.problem = f"trop de pages ({len(fd.pages)}, limite {MAX_PAGES})"
+    max_pages = limits.limit("pdf", "pages")
+    if len(fd.pages) > max_pages.valeur:
+        fd.problem = limits.exceeded("trop de pages", len(fd.pages), max_pages)
         return fd
     if ocr:
         todo = {p.index: None for p in fd.pages if not p.has_text_layer}
@@ -105,8 +116,9 @@ def _read_pdf(fd: FileData) -> None:
         if len(doc) == 0:
             fd.problem = "PDF sans aucune page"
             return
-        if len(doc) > MAX_PAGES:
-            fd.problem = f"trop de pages ({len(doc)}, limite {MAX_PAGES})"
+        max_pages = limits.limit("pdf", "pages")
+        if len(doc) > max_pages.valeur:
+            fd.problem = limits.exceeded("trop de pages", len(doc), max_pages)
             return
         for i in range(len(doc)):
             page = doc[i]

@@ -37,6 +37,9 @@ def worker_main(conn, parent: int) -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides when to stop
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    from pipeline.read.sandbox import cap_memory
+
+    cap_memory()  # validators/limites.yaml: a hostile file costs this worker, not the machine
     _preload()
     indexes = {}
     while True:
