@@ -147,3 +147,38 @@ def test_get_converter_is_one_per_process_and_thread_safe():
         t.join()
     assert len({id(c) for c in seen}) == 1
     assert seen[0].server_pid is None  # lazy: nothing started before the first conversion
+
+
+def test_build_batch_gives_the_same_files_as_single_builds(tmp_path):
+    """`pipeline build --batch` (resident LibreOffice) == two `pipeline build` (one-shot soffice)."""
+    import os
+
+    from pipeline.build.run import build
+
+    root = tmp_path / "lot"
+    for src in (SAMPLE_01, SAMPLE_03):
+        (root / src.parent.name).mkdir(parents=True)
+        (root / src.parent.name / "dossier.yaml").write_bytes(src.read_bytes())
+    pipeline = Path(sys.executable).parent / "pipeline"
+    r = subprocess.run([str(pipeline), "build", "--batch", str(root), "-o", str(tmp_path / "batch")],
+                       capture_output=True, text=True, timeout=600, env=dict(os.environ, COLUMNS="160"))
+    assert r.returncode == 0, r.stderr
+    assert "2 dossier(s) construit(s)" in r.stdout and "INV-2026-0001" in r.stdout
+    for src in (SAMPLE_01, SAMPLE_03):
+        build(src, tmp_path / "single")
+
+    def files(folder: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    batch, single = files(tmp_path / "batch"), files(tmp_path / "single")
+    assert sorted(batch) == sorted(single) and len([f for f in batch if f.endswith(".pdf")]) >= 10
+    assert [f for f in batch if batch[f] != single[f]] == []
+
+
+def test_build_batch_missing_root_is_a_french_usage_error(tmp_path):
+    pipeline = Path(sys.executable).parent / "pipeline"
+    r = subprocess.run([str(pipeline), "build", "--batch", str(tmp_path / "absent"), "-o", str(tmp_path / "o")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2
+    assert "dossier introuvable" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "o").exists()

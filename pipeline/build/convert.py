@@ -392,6 +392,9 @@ class Converter:
     def convert_many(self, docx_files: list[Path], out_dir: Path) -> list[Path]:
         """Same contract as the module's `convert_many`, through the running LibreOffice."""
         docx_files = [Path(p) for p in docx_files]
+        self.start()
+        if self.fallback_reason:  # one soffice for the whole list, not one per file
+            return convert_many(docx_files, out_dir, timeout=60 + self.timeout + 5 * len(docx_files))
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         stems = [p.stem for p in docx_files]
