@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   libreoffice-writer-nogui   # conversion DOCX → PDF (soffice --headless)
+  python3-uno                # pont Python-LibreOffice : LibreOffice résident (unoserver) pour le guichet et build --batch
   fonts-dejavu fonts-liberation2
   tesseract-ocr tesseract-ocr-fra   # OCR en français
   ghostscript qpdf unpaper pngquant # utilisés par OCRmyPDF

@@ -4,8 +4,11 @@ load → contexts → render (.docx) → convert (ONE soffice for every file) �
 The whole output is written in a staging folder renamed at the end (fsutil.staging_dir):
 a failure leaves the previous output, or nothing, never half a build.
 
-`build_many` converts the documents of several dossiers in one LibreOffice run (CDG batches,
-benchmark).
+Conversion: `build` runs one `soffice --convert-to` for all the documents of the dossier
+(a cold start costs less than starting a resident LibreOffice for one dossier: see the README,
+« Performances »), unless it is given a running `Converter` (the desk passes
+`convert.get_converter()`). `build_many` (CDG batches, `pipeline build --batch`) keeps one
+LibreOffice running for all the dossiers.
 
 Output, `<out>/<dossier id>/`:
     <document>.pdf          stamped PDFs (af3, af4: pre-fills others complete; fiche_de_poste,
@@ -23,7 +26,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 from pipeline import fsutil
 from pipeline.build import documents
@@ -125,8 +128,9 @@ def plan(dossier: Union[str, Path, Dossier], seconde_etape: bool = False) -> Pla
     return Plan(d, docs, rows, warnings)
 
 
-def convert_plans(plans: list[Plan], timeout: float | None = None) -> list[dict[str, bytes]]:
-    """PDF bytes of every document of every plan, in one LibreOffice run."""
+def convert_plans(plans: list[Plan], timeout: float | None = None, converter=None) -> list[dict[str, bytes]]:
+    """PDF bytes of every document of every plan: through `converter` (a running
+    `convert.Converter`) if given, else in one one-shot LibreOffice run."""
     from pipeline.build.convert import convert_many
 
     with tempfile.TemporaryDirectory(prefix="pipeline-build-") as tmp:
@@ -139,7 +143,10 @@ def convert_plans(plans: list[Plan], timeout: float | None = None) -> list[dict[
                 path.write_bytes(r.docx)
                 paths.append(path)
                 keys.append((i, r.doc_id))
-        pdfs = convert_many(paths, tmp / "pdf", timeout=timeout)
+        if converter is not None:
+            pdfs = converter.convert_many(paths, tmp / "pdf")
+        else:
+            pdfs = convert_many(paths, tmp / "pdf", timeout=timeout)
         out: list[dict[str, bytes]] = [{} for _ in plans]
         for (i, doc_id), pdf in zip(keys, pdfs):
             out[i][doc_id] = pdf.read_bytes()
@@ -213,15 +220,54 @@ def finish(p: Plan, pdfs: Optional[dict[str, bytes]], out_root: Path) -> BuildRe
 
 
 def build(dossier: Union[str, Path, Dossier], out_dir: Union[str, Path] = "out", *, pdf: bool = True,
-          seconde_etape: bool = False) -> BuildResult:
-    """Build one dossier into `out_dir/<dossier id>/`."""
+          seconde_etape: bool = False, converter=None) -> BuildResult:
+    """Build one dossier into `out_dir/<dossier id>/` (through `converter` if given)."""
     p = plan(dossier, seconde_etape)
-    pdfs = convert_plans([p])[0] if pdf else None
+    pdfs = convert_plans([p], converter=converter)[0] if pdf else None
     return finish(p, pdfs, Path(out_dir))
 
 
-def build_many(dossiers: list[Union[str, Path, Dossier]], out_dir: Union[str, Path] = "out") -> list[BuildResult]:
-    """Build several dossiers with a single LibreOffice run for all their documents."""
-    plans = [plan(x) for x in dossiers]
-    all_pdfs = convert_plans(plans)
-    return [finish(p, pdfs, Path(out_dir)) for p, pdfs in zip(plans, all_pdfs)]
+def build_many(dossiers: list[Union[str, Path, Dossier]], out_dir: Union[str, Path] = "out", *,
+               converter=None, progress: Optional[Callable[[int, int, str], None]] = None,
+               seconde_etape: bool = False) -> list[BuildResult]:
+    """Build several dossiers with ONE LibreOffice kept running for all their documents.
+
+    `converter`: a running `convert.Converter` (else one is started here and stopped at the
+    end). `progress(done, total, label)` is called before each dossier and once at the end.
+    Each dossier is written as soon as it is built. Without the resident LibreOffice (no
+    python3-uno), everything is converted in one one-shot soffice run, as before.
+    """
+    from pipeline.build.convert import Converter
+
+    own = converter is None
+    conv = Converter() if own else converter
+    n = len(dossiers)
+    out: list[BuildResult] = []
+    try:
+        conv.start()
+        if not conv.warm:
+            plans = []
+            for i, x in enumerate(dossiers):
+                if progress:
+                    progress(i, n, _label(x))
+                plans.append(plan(x, seconde_etape))
+            out = [finish(p, pdfs, Path(out_dir)) for p, pdfs in zip(plans, convert_plans(plans))]
+        else:
+            for i, x in enumerate(dossiers):
+                if progress:
+                    progress(i, n, _label(x))
+                p = plan(x, seconde_etape)
+                out.append(finish(p, convert_plans([p], converter=conv)[0], Path(out_dir)))
+    finally:
+        if own:
+            conv.stop()
+    if progress:
+        progress(n, n, "")
+    return out
+
+
+def _label(x: Union[str, Path, Dossier]) -> str:
+    if isinstance(x, Dossier):
+        return x.dossier.id
+    x = Path(x)
+    return x.parent.name if x.name == "dossier.yaml" else x.name

@@ -32,22 +32,58 @@ def checklist_table(result) -> Table:
     return t
 
 
+def dossier_files(dossiers: list[Path], batch: list[Path]) -> list[Path]:
+    """The dossier.yaml files to build: those named, and every dossier.yaml under each --batch root."""
+    from pipeline.errors import PipelineError
+
+    files = list(dossiers)
+    for root in batch:
+        if root.is_dir():
+            found = sorted(root.rglob("dossier.yaml"))
+            if not found:
+                raise PipelineError(f"{root} : aucun fichier dossier.yaml dans ce dossier ni ses sous-dossiers.")
+            files += found
+        elif root.is_file():
+            files.append(root)
+        else:
+            raise PipelineError(f"{root} : dossier introuvable. Indiquez le dossier qui contient les dossier.yaml.")
+    return files
+
+
 def register(app: typer.Typer) -> None:
     @app.command("build")
     def build_cmd(
-        dossier: Path = typer.Argument(..., help="Fichier dossier.yaml"),
+        dossiers: list[Path] = typer.Argument(None, help="Fichier(s) dossier.yaml", show_default=False),
+        batch: list[Path] = typer.Option(
+            None, "--batch", show_default=False,
+            help="Dossier racine : construit tous les dossier.yaml qu'il contient avec un seul LibreOffice "
+                 "résident (répétable)"),
         output: Path = typer.Option(Path("out"), "--output", "-o", help="Dossier de sortie (défaut : ./out)"),
         no_pdf: bool = typer.Option(False, "--no-pdf", help="Ne produire que les .docx (sans LibreOffice)"),
         seconde_etape: bool = typer.Option(False, "--seconde-etape",
                                            help="Après l'avis favorable de la CNRACL : inclure l'arrêté de radiation"),
     ):
         """Produit les documents du dossier (PDF et .docx), le lot PEP'S, le manifeste et l'archive zip."""
-        from pipeline.build.run import build
+        from pipeline.build.run import build, build_many
         from pipeline.cli.app import fail
         from pipeline.errors import PipelineError
 
         try:
-            result = build(dossier, output, pdf=not no_pdf, seconde_etape=seconde_etape)
+            files = dossier_files(dossiers or [], batch or [])
+        except PipelineError as e:
+            fail(e)
+        if not files:
+            fail(PipelineError("indiquez un fichier dossier.yaml, ou --batch DOSSIER pour un lot."))
+        if len(files) > 1 or batch:
+            try:
+                results = _build_batch(files, output, no_pdf, seconde_etape, build, build_many)
+            except PipelineError as e:
+                fail(e)
+            console.print(batch_table(results))
+            console.print(f"[green]✓[/] {len(results)} dossier(s) construit(s) dans {output}")
+            return
+        try:
+            result = build(files[0], output, pdf=not no_pdf, seconde_etape=seconde_etape)
         except PipelineError as e:
             fail(e)
         console.print(checklist_table(result))
@@ -63,3 +99,38 @@ def register(app: typer.Typer) -> None:
             console.print(f"[bold red]{len(missing)} pièce(s) manquante(s)[/] : complétez dossier.yaml puis relancez.")
         for w in result.warnings:
             console.print(f"[yellow]Attention[/] : {w}")
+
+
+def _build_batch(files, output, no_pdf, seconde_etape, build, build_many) -> list:
+    """Build every file with one resident LibreOffice; a progress bar names the dossier."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("Construction : {task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("démarrage de LibreOffice", total=len(files))
+
+        def progress(done: int, total: int, label: str) -> None:
+            bar.update(task, completed=done, description=label or "terminé")
+
+        if no_pdf:
+            results = []
+            for i, f in enumerate(files):
+                progress(i, len(files), f.parent.name)
+                results.append(build(f, output, pdf=False, seconde_etape=seconde_etape))
+            return results
+        return build_many(files, output, progress=progress, seconde_etape=seconde_etape)
+
+
+def batch_table(results) -> Table:
+    t = Table(title=f"{len(results)} dossier(s) construit(s)", title_justify="left")
+    t.add_column("Dossier", no_wrap=True)
+    t.add_column("Pièces manquantes", justify="right")
+    t.add_column("À obtenir", justify="right")
+    t.add_column("Avertissements", justify="right")
+    t.add_column("Archive")
+    for r in results:
+        missing = sum(1 for c in r.checklist if c.code == "manquante")
+        todo = sum(1 for c in r.checklist if c.code == "a_obtenir")
+        t.add_row(r.dossier_id, f"[bold red]{missing}[/]" if missing else "0", str(todo),
+                  f"[yellow]{len(r.warnings)}[/]" if r.warnings else "0", str(r.zip_path))
+    return t
