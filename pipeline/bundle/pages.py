@@ -66,7 +66,8 @@ def assemble(sources: list[tuple[str, bytes]], drop: dict[str, set[int]]) -> Ass
     writer = pypdf.PdfWriter()
     notes: list[str] = []
     for label, data in sources:
-        reader = pypdf.PdfReader(io.BytesIO(data))
+        # a writer of its own: pypdf moves /Rotate into the content only for pages it writes
+        reader = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(data)))
         turned, scaled = [], []
         for i, page in enumerate(reader.pages):
             if i in drop.get(label, set()):
@@ -121,7 +122,7 @@ def finalize(data: bytes) -> bytes:
                 del meta[k]
         if "/Metadata" in pdf.Root:
             del pdf.Root["/Metadata"]
-        pdf.docinfo = pikepdf.Dictionary(Producer=pikepdf.String(PRODUCER))
+        pdf.docinfo = pdf.make_indirect(pikepdf.Dictionary(Producer=pikepdf.String(PRODUCER)))
         pdf.remove_unreferenced_resources()
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, compress_streams=True,
@@ -148,7 +149,8 @@ def _recompress(data: bytes, quality: int, dpi: int | None) -> bytes:
     with pikepdf.open(io.BytesIO(data)) as pdf:
         for page in pdf.pages:
             width_pt = float(page.mediabox[2]) - float(page.mediabox[0])
-            for _name, raw in page.images.items():
+            images = page.get_images() if hasattr(page, "get_images") else page.images
+            for _name, raw in images.items():
                 try:
                     img = pikepdf.PdfImage(raw).as_pil_image()
                 except Exception:

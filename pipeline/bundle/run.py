@@ -267,7 +267,6 @@ def _write(result: BundleResult, d, dossier_dir: Path, out_dir: Path, prof: dict
         p.sha256, p.pages, p.octets, p.notes, p.compression = sha256(data), asm.pages, len(data), asm.notes, used
         contents[p.fichier] = data
     when = max(dates)
-    result.notes += [n for p in result.pieces for n in p.notes]
     contents["bordereau.pdf"] = _bordereau(result, d, prof, when, bordereau_pdf)
     contents["liste_des_pieces.txt"] = checklist_text(result, d, prof).encode("utf-8")
     contents[layout.MANIFEST] = _manifest(result, d, when, fingerprint, contents)
@@ -354,6 +353,6 @@ def _manifest(result: BundleResult, d, when: dt.date, fingerprint: str, contents
         "pieces": [p.as_dict() for p in result.pieces],
         "fichiers": [{"fichier": n, "sha256": sha256(b), "octets": len(b)} for n, b in sorted(contents.items())],
         "constats": [f.as_dict() for f in result.report.findings],
-        "notes": result.notes,
+        "notes": result.notes + [n for p in result.pieces for n in p.notes],
     }
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

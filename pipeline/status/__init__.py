@@ -58,7 +58,7 @@ class DossierStatus:
         return {"dossier": self.dossier, "dossier_id": self.dossier_id, "path": str(self.path),
                 "stage": self.stage, "stage_label": self.stage_label, "next_action": self.next_action,
                 "actor": self.actor, "due": self.due.isoformat() if self.due else None, "reason": self.reason,
-                "profile": self.profile, "missing": self.missing, **self.extra}
+                "profile": self.profile, "pieces_manquantes": self.missing, **self.extra}
 
 
 def _status(folder: Path, stage: str, action: str, actor: str, due=None, reason="", **kw) -> DossierStatus:
