@@ -294,7 +294,7 @@ def _bordereau(result: BundleResult, d, prof: dict, when: dt.date, render) -> by
             manque.append((p.libelle, "manquante : à obtenir avant l'envoi"))
             continue
         if p.statut == SOUS_PLI or p.transmission == COURRIER_PLI:
-            pli.append((p.libelle, "pli fermé du médecin agréé : ne pas ouvrir, joindre tel quel"))
+            pli.append((p.libelle, "ne pas ouvrir : pli fermé du médecin agréé, joint tel quel"))
             continue
         obs = f"{p.fichier} – {p.pages} page(s)" if p.fichier else ""
         if p.medicale:
