@@ -25,6 +25,7 @@ from pipeline import fsutil
 RECUS = "recus"
 ENVOI = "envoi"
 SUIVI = "suivi.yaml"
+IDENT_CACHE = ".pieces_reconnues.json"  # sha256 of a received file → pièce id (no content, no name)
 MANIFEST = "manifest.json"
 SCHEMA = "pipeline-bundle/1"
 
@@ -121,3 +122,24 @@ def write_suivi(dossier_dir: Path, **dates: Optional[dt.date]) -> Path:
     lines = ["# Dates enregistrées par « pipeline status DOSSIER --sent / --avis / --radiation »."]
     lines += [f"{k}: {current[k].isoformat()}" for k in SUIVI_KEYS if k in current]
     return fsutil.write_text(Path(dossier_dir) / SUIVI, "\n".join(lines) + "\n")
+
+
+# ------------------------------------------------------------------ pièce of each received file, by sha256
+def read_ident_cache(dossier_dir: Path) -> dict[str, Optional[str]]:
+    """What earlier runs recognised (a scan is OCR'd once, not at every `pipeline status`)."""
+    try:
+        data = json.loads((Path(dossier_dir) / IDENT_CACHE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_ident_cache(dossier_dir: Path, entries: dict[str, Optional[str]]) -> None:
+    current = read_ident_cache(dossier_dir)
+    if all(current.get(k, "?") == v for k, v in entries.items()):
+        return
+    current.update(entries)
+    try:
+        fsutil.write_text(Path(dossier_dir) / IDENT_CACHE, json.dumps(current, sort_keys=True, indent=0) + "\n")
+    except OSError:
+        pass  # a read-only dossier: recognised again next time

@@ -110,7 +110,7 @@ def _load(dossier_dir: Path):
     return yaml_path, load_dossier(yaml_path, coherence=False)  # incoherences are findings of the check
 
 
-def _inputs(dossier_dir: Path, d, received: Optional[Path]) -> tuple[dict, list[Path], Optional[dict]]:
+def gather_inputs(dossier_dir: Path, d, received: Optional[Path]) -> tuple[dict, list[Path], Optional[dict]]:
     """(produced pièce id → build file), received files, build manifest."""
     manifest = layout.build_manifest(dossier_dir, d.dossier.id)
     produced: dict[str, Path] = {}
@@ -131,8 +131,10 @@ def _inputs(dossier_dir: Path, d, received: Optional[Path]) -> tuple[dict, list[
 
 
 def bundle_dossier(dossier_dir: Path, received: Path | None = None, profile: str | None = None,
-                   out: Path | None = None, brouillon: bool = False) -> BundleResult:
-    """Check the dossier with its received pièces; write the final set when nothing blocks."""
+                   out: Path | None = None, brouillon: bool = False, *, jobs: int | None = None) -> BundleResult:
+    """Check the dossier with its received pièces; write the final set when nothing blocks.
+
+    `jobs`: processes for reading scans (default: one per core; the watcher's workers pass 1)."""
     from pipeline.check.run import PROFILES, check_dossier
 
     dossier_dir = Path(dossier_dir)
@@ -141,7 +143,7 @@ def bundle_dossier(dossier_dir: Path, received: Path | None = None, profile: str
     if profile not in PROFILES:
         raise InvalidInput([InputProblem("--profile", "", f"profil inconnu « {profile} » : choisissez parmi "
                                                           f"{', '.join(PROFILES)}")])
-    produced, recus, build_manifest = _inputs(dossier_dir, d, received)
+    produced, recus, build_manifest = gather_inputs(dossier_dir, d, received)
     notes = [] if build_manifest else [
         f"Le dossier n'a pas encore été construit : lancez « pipeline build {yaml_path} -o {dossier_dir} » "
         "(les pièces produites par l'employeur en viennent)."]
@@ -164,7 +166,11 @@ def bundle_dossier(dossier_dir: Path, received: Path | None = None, profile: str
             os.symlink(path.resolve(), tmp / name)
             origin[name] = (kind, path)
             shown[name] = _rel(path, dossier_dir)
-        report = check_dossier(tmp, dossier_yaml=yaml_path, profile=profile)
+        report = check_dossier(tmp, dossier_yaml=yaml_path, profile=profile, jobs=jobs)
+    # What each received file is, for `pipeline status` (sha256 → pièce id only).
+    piece_of = {f["file"]: (f["piece"] if f.get("lisible") else None) for f in report.files}
+    layout.write_ident_cache(dossier_dir, {layout.sha256_file(origin[n][1]): piece_of.get(n)
+                                           for n in origin if origin[n][0] == "recu" and n in piece_of})
     _show_names(report, shown, dossier_dir)
     prof = profile_data(profile)
     sealed = set(prof.get("sous_pli_ferme", []))
@@ -208,7 +214,9 @@ def _pieces(report, prof: dict, shown: dict, origin: dict, dossier_dir: Path) ->
         med = medical.get(ps.id, False)
         p = PieceOut(ps.id, ps.libelle, NON_REQUISE, med)
         names = [back[f] for f in ps.files if f in back]
-        if ps.status == "non_requise" and not names:
+        if ps.status == "non_requise":
+            if names:  # the CNRACL asks for the listed pièces only
+                p.notes.append("reçue mais non requise pour ce cas : laissée hors du lot")
             out.append(p)
             continue
         p.transmission = transmission(prof, med, ps.id)

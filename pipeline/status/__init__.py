@@ -71,20 +71,29 @@ def _piece_of_name(name: str, ids: set[str]) -> Optional[str]:
     return m.group(1) if m and m.group(1) in ids else None
 
 
-def present_pieces(files: list[Path]) -> set[str]:
-    """Pièce ids of the received files: by name when the watcher named them, else by content."""
+def present_pieces(dossier_dir: Path, files: list[Path]) -> set[str]:
+    """Pièce ids of the received files: by name when the watcher named them, else by content
+    (remembered by sha256 in the dossier, so a scan is read once)."""
     from pipeline.dossier.pieces import load_catalogue
     from pipeline.read.identify import identify_document
 
     ids = {p.id for p in load_catalogue().pieces}
+    cache = layout.read_ident_cache(dossier_dir)
+    learned = {}
     out = set()
     for f in files:
         piece = _piece_of_name(f.name, ids)
         if piece is None:
-            ident = identify_document(f)
-            piece = ident.piece if not ident.problem else None
+            sha = layout.sha256_file(f)
+            if sha in cache:
+                piece = cache[sha]
+            else:
+                ident = identify_document(f)
+                piece = learned[sha] = ident.piece if not ident.problem else None
         if piece:
             out.add(piece)
+    if learned:
+        layout.write_ident_cache(dossier_dir, learned)
     return out
 
 
@@ -138,9 +147,9 @@ def dossier_status(dossier_dir: Path, today: dt.date | None = None) -> DossierSt
     inputs = layout.received_files(folder)
     final = layout.final_manifest(folder / layout.ENVOI)
     if final and final.get("pret") and not final.get("brouillon"):
-        from pipeline.bundle.run import _inputs
+        from pipeline.bundle.run import gather_inputs
 
-        produced, recus, _m = _inputs(folder, d, None)
+        produced, recus, _m = gather_inputs(folder, d, None)
         current = layout.fingerprint(folder, list(produced.values()) + recus + [yaml_path])
         if current == final.get("empreinte_entrees"):
             profile = final.get("profil", kw["profile"])
@@ -155,7 +164,7 @@ def dossier_status(dossier_dir: Path, today: dt.date | None = None) -> DossierSt
                            "--sent AAAA-MM-JJ ».", EMPLOYEUR, rights,
                            f"lot écrit après un contrôle sans constat bloquant (envoi/manifest.json, profil {profile})", **kw)
 
-    present = present_pieces(inputs)
+    present = present_pieces(folder, inputs)
     prof_sealed = set()
     try:
         from pipeline.bundle.run import profile_data

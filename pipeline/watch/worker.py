@@ -185,4 +185,4 @@ def rebundle(folder: Path, dossier_id: str | None):
 
     if not dossier_id or not (folder / "dossier.yaml").is_file() or layout.build_manifest(folder, dossier_id) is None:
         return None
-    return bundle_dossier(folder)
+    return bundle_dossier(folder, jobs=1)  # one worker, one core
