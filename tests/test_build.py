@@ -192,8 +192,24 @@ def test_notice_estimation_fiche_arrete(built):
     fiche = norm(pdf_pages_text(folder / "fiche_de_poste.pdf")[0])
     assert "FICHE DE POSTE – DERNIÈRES FONCTIONS EXERCÉES" in fiche
     assert "Agent d'entretien des locaux scolaires" in fiche
+    # First stage: the checklist says « non requise » and no arrêté is written, with the reason.
+    assert not (folder / "arrete_radiation.pdf").exists()
+    assert {p["id"]: p["status"] for p in manifest(folder)["pieces"]}["arrete_radiation"] == "non_requise"
+    assert any("avis favorable de la CNRACL" in w for w in manifest(folder)["avertissements"])
+
+
+def test_arrete_written_once_the_cnracl_opinion_is_dated(tmp_path):
+    import datetime as dt
+
+    d = load_dossier(sample("01"))
+    d = d.model_copy(update={"dates": d.dates.model_copy(update={"avis_cnracl": dt.date(2027, 5, 12)})})
+    folder = build(d, tmp_path).out_dir
     arrete = norm(" ".join(pdf_pages_text(folder / "arrete_radiation.pdf")))
     assert "PROJET" in arrete and "ARRÊTÉ PORTANT RADIATION DES CADRES" in arrete and "ARR-PIN1" in arrete
+    assert "12/05/2027" in arrete
+    row = {p["id"]: p for p in manifest(folder)["pieces"]}["arrete_radiation"]
+    assert row["status"] == "a_obtenir" and row["files"] == ["arrete_radiation.pdf"]
+    assert not any("avis favorable de la CNRACL" in w for w in manifest(folder)["avertissements"])
 
 
 # -- QR codes ------------------------------------------------------------------------------
@@ -364,8 +380,10 @@ def test_failed_conversion_keeps_previous_output(tmp_path, monkeypatch):
 def test_second_stage_without_pdf(tmp_path):
     r = build(sample("01"), tmp_path, pdf=False, seconde_etape=True)
     status = {row.id: row for row in r.checklist}
-    assert status["arrete_radiation"].statut == "à obtenir de l'employeur"
-    assert "projet arrete_radiation.pdf" in status["arrete_radiation"].motif
+    # Second stage without the CNRACL's opinion date: the arrêté cannot be dated, so it is not written.
+    assert status["arrete_radiation"].statut == "manquante"
+    assert "dates.avis_cnracl" in status["arrete_radiation"].motif
+    assert not (r.out_dir / "docx" / "arrete_radiation.docx").exists()
     assert (r.out_dir / "docx" / "af3.docx").exists()
     assert not list(r.out_dir.glob("*.pdf")) and not any((r.out_dir / "peps").iterdir())
     assert any("--no-pdf" in w for w in manifest(r.out_dir)["avertissements"])

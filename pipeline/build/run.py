@@ -13,7 +13,7 @@ LibreOffice running for all the dossiers.
 Output, `<out>/<dossier id>/`:
     <document>.pdf          stamped PDFs (af3, af4: pre-fills others complete; fiche_de_poste,
                             attestation_reclassement, rapport_hierarchique; arrete_radiation
-                            draft; notice_agent; estimation; bordereau when something goes by post)
+                            once its date can be set (CNRACL opinion known); notice_agent; estimation; bordereau when something goes by post)
     docx/<document>.docx    the editable documents
     peps/<piece_id>.pdf     upload set: the pièces the build produced complete, uploaded under
                             the dossier's CDG profile
@@ -88,7 +88,9 @@ def _contexts(d: Dossier, warnings: list[str]) -> dict[str, Optional[dict]]:
             if d.inaptitude.value == "ses_fonctions" or d.reclassement else None
         ),
         "rapport_hierarchique": lambda: documents.render_context_rapport_hierarchique(d),
-        "arrete_radiation": lambda: documents.render_context_arrete_radiation(d),
+        # Its date depends on the CNRACL's opinion (never retroactive): written only once it is known.
+        "arrete_radiation": lambda: (documents.render_context_arrete_radiation(d)
+                                     if radiation_date_known(d) else None),
         "notice_agent": lambda: documents.render_context_notice_agent(d),
         "estimation": lambda: documents.render_context_estimation(d),
     }
@@ -103,6 +105,16 @@ def _contexts(d: Dossier, warnings: list[str]) -> dict[str, Optional[dict]]:
     return out
 
 
+def radiation_date_known(d: Dossier) -> bool:
+    return d.dates.avis_cnracl is not None or d.dates.radiation is not None
+
+
+NO_ARRETE = ("Arrêté de radiation des cadres non produit : sa date d'effet ne peut être fixée qu'après l'avis "
+             "favorable de la CNRACL (au plus tôt le jour de l'avis, ou le premier jour du mois suivant ; jamais "
+             "rétroactive). Renseignez dates.avis_cnracl dans dossier.yaml à réception de l'avis, puis relancez "
+             "« pipeline build --seconde-etape ».")
+
+
 def plan(dossier: Union[str, Path, Dossier], seconde_etape: bool = False) -> Plan:
     """Render every .docx of the dossier in memory and compute the checklist (no PDF yet)."""
     from pipeline.build.render import render_docx
@@ -114,6 +126,8 @@ def plan(dossier: Union[str, Path, Dossier], seconde_etape: bool = False) -> Pla
     docs = []
     for doc_id, ctx in _contexts(d, warnings).items():
         if ctx is None:
+            if doc_id == "arrete_radiation" and not radiation_date_known(d):
+                warnings.append(NO_ARRETE)  # the checklist lists it: say why there is no file
             continue
         spec = documents.DOCUMENTS[doc_id]
         docs.append(Rendered(doc_id, spec.piece_id, ctx["code"], spec.titre, spec.complete,

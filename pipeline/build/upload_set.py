@@ -125,6 +125,9 @@ def checklist(d: Dossier, reqs: list[Requirement], generated: dict[str, bool]) -
 def _missing_hint(piece_id: str) -> str:
     if piece_id == "attestation_reclassement":
         return "le bloc « reclassement » manque dans dossier.yaml : complétez-le puis relancez"
+    if piece_id == "arrete_radiation":
+        return ("la date de l'avis de la CNRACL (dates.avis_cnracl) manque dans dossier.yaml : la date de "
+                "radiation en dépend (jamais rétroactive) ; renseignez-la à réception de l'avis puis relancez")
     if piece_id == "rapport_hierarchique":
         return "les faits (accident ou maladie professionnelle) manquent dans dossier.yaml : complétez-les puis relancez"
     return "données absentes de dossier.yaml : complétez-les puis relancez"

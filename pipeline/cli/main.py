@@ -14,15 +14,17 @@ from pipeline.fsutil import private_umask
 def _register_all() -> None:
     # Each area registers its own commands; the modules stay small and separate.
     from pipeline.cli import build as cli_build
+    from pipeline.cli import bundle as cli_bundle
     from pipeline.cli import check as cli_check
     from pipeline.cli import dossier as cli_dossier
     from pipeline.cli import estimate as cli_estimate
+    from pipeline.cli import status as cli_status
     from pipeline.cli import watch as cli_watch
     from typer.core import TyperCommand
 
     from pipeline.cli.app import COMMAND_CLASS
 
-    for module in (cli_dossier, cli_build, cli_check, cli_watch, cli_estimate):
+    for module in (cli_dossier, cli_build, cli_check, cli_bundle, cli_watch, cli_status, cli_estimate):
         module.register(app)
     for info in app.registered_commands:  # French usage line and value types (cli/french.py)
         if info.cls in (None, TyperCommand):

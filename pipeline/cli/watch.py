@@ -1,4 +1,5 @@
-"""Commands of the drop-folder area: watch, status, sheets."""
+"""Commands of the drop-folder area: watch, sheets (`pipeline status` is in status.py and shows the
+watcher's columns from `status_rows`)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -56,21 +57,10 @@ def register(app: typer.Typer) -> None:
                             max_bytes=max_size_mb * 1024 * 1024, max_pages=max_pages, ocr=not no_ocr, once=once)
         code = run(settings)
         if once:
-            _print_status(root_r, as_json=False)
+            from pipeline.cli.status import print_status
+
+            print_status(root_r, as_json=False)
         raise typer.Exit(code)
-
-    @app.command("status")
-    def status(
-        root: Path = typer.Argument(..., help="Dossier contenant les dossiers (celui donné à --dossiers)"),
-        as_json: bool = typer.Option(False, "--json", help="Sortie JSON"),
-    ):
-        """Une ligne par dossier : état du dernier contrôle, pièces manquantes, dernier document reçu."""
-        from pipeline.cli.app import fail
-        from pipeline.errors import InputProblem, InvalidInput
-
-        if not root.is_dir():
-            fail(InvalidInput([InputProblem(str(root), "ROOT", "ce dossier n'existe pas : indiquez le dossier donné à « pipeline watch --dossiers »")]))
-        _print_status(root, as_json)
 
     @app.command("sheets")
     def sheets(
@@ -130,25 +120,3 @@ def status_rows(root: Path) -> dict:
             "last_received": dt.datetime.fromtimestamp(last).isoformat(timespec="seconds") if last else None,
         })
     return {"schema": "pipeline-status/1", "dossiers": rows, "files": counts}
-
-
-def _print_status(root: Path, as_json: bool) -> None:
-    data = status_rows(root)
-    if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
-        return
-    if not data["dossiers"]:
-        console.print("Aucun dossier (sous-dossier avec un dossier.yaml) dans ce dossier.")
-    for r in data["dossiers"]:
-        words = {"jamais_controle": "jamais contrôlé", "dossier_yaml_invalide": "dossier.yaml invalide"}.get(
-            r["status"], STATUS_WORDS.get(r["status"], r["status"]))
-        missing = r["missing"]
-        miss = "—" if missing is None else ("aucune pièce manquante" if not missing else "manquent : " + ", ".join(missing))
-        last = "aucun document reçu" if not r["last_received"] else \
-            "dernier document reçu le " + dt.datetime.fromisoformat(r["last_received"]).strftime("%d/%m/%Y à %H:%M")
-        console.print(f"{r['dossier_id'] or r['dossier']} : {words} ; {miss} ; {last}")
-    c = data["files"]
-    if c:
-        labels = [("classe", "classés"), ("partiel", "classés en partie"), ("doublon", "doublons"),
-                  ("quarantaine", "en quarantaine"), ("a_trier", "à trier"), ("en_cours", "en cours")]
-        console.print("Fichiers déposés : " + ", ".join(f"{c[k]} {w}" for k, w in labels if c.get(k)))

@@ -274,6 +274,7 @@ class Service:
         write_text(report_path, json.dumps({
             "dossier": dossier_id, "status": status, "missing": missing,
             "pending": result.get("pending"), "checked_at": time.time(), "report": data,
+            "bundle": result.get("bundle"),
         }, ensure_ascii=False, indent=1))
         self.journal.checked(dossier_id, status, missing, str(report_path), started)
         if self.journal.db.execute("SELECT needs_check FROM dossiers WHERE dossier_id=?", (dossier_id,)).fetchone()[0]:
@@ -281,6 +282,8 @@ class Service:
         rules = sorted({f.get("rule", "?") for d in (data or {}).get("dossiers", []) for f in d.get("findings", [])})
         log.info("dossier %s contrôlé : %s, manquantes=%s règles=%s", dossier_id, status, ",".join(missing) or "-",
                  ",".join(rules) or "-")
+        if (result.get("bundle") or {}).get("pret"):
+            log.info("dossier %s prêt à envoyer : lot final écrit (envoi/)", dossier_id)
 
     # -- dispatch -----------------------------------------------------------------------------
     def dispatch(self):

@@ -161,12 +161,32 @@ def _commit(attempt: Path, plan_dir: Path, plan: dict) -> dict:
 
 
 def run_check(job: dict) -> dict:
-    """Check one dossier folder; returns {status, missing, report}."""
+    """Check one dossier folder; returns {status, missing, report[, bundle]}.
+
+    A dossier already built (pipeline build … -o DOSSIER) is checked through the bundle stage:
+    its produced pièces count, and when the received pièce makes it complete the final set
+    is written to DOSSIER/envoi/ (« prêt à envoyer »).
+    """
     from pipeline.check import report as report_mod
     from pipeline.check.run import check_dossier
 
     folder = Path(job["folder"])
     yaml_path = folder / "dossier.yaml"
+    bundled = rebundle(folder, job.get("dossier"))
+    if bundled is not None:
+        missing = [p.id for p in bundled.pieces if p.statut == "manquante"]
+        return {"status": "complet" if bundled.ready else "incomplet", "missing": missing,
+                "report": report_mod.to_dict([bundled.report]),
+                "bundle": {"pret": bundled.ready, "envoi": str(bundled.out_dir) if bundled.out_dir else None}}
     report = check_dossier(folder, dossier_yaml=yaml_path if yaml_path.exists() else None, jobs=1)
     missing = [p.id for p in report.pieces if p.status == "manquante"]
     return {"status": report.status, "missing": missing, "report": report_mod.to_dict([report])}
+
+
+def rebundle(folder: Path, dossier_id: str | None):
+    """The bundle of a built dossier (None when it was never built: the plain check applies)."""
+    from pipeline.bundle import bundle_dossier, layout
+
+    if not dossier_id or not (folder / "dossier.yaml").is_file() or layout.build_manifest(folder, dossier_id) is None:
+        return None
+    return bundle_dossier(folder, jobs=1)  # one worker, one core
