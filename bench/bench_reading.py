@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "samples"))
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
+ERRORS: list[str] = []
 CHECKBOXES = {"inapte_toutes_fonctions", "ati", "deja_indemnisee", "imputable", "seconde_convocation",
               "signature", "type_imputabilite"}
 BLOCKS = {"medecin_traitant", "conclusions", "taux"}
@@ -54,8 +55,8 @@ def read_parts(path: str) -> list[dict]:
             out.append({"piece": ident.piece, "first_page": ident.first_page, "last_page": ident.last_page,
                         "fields": _plain(form_fields(ident))})
         return out
-    from pipeline.check import read_form_fields
-    from pipeline.identify import identify_document
+    from pipeline.check.run import read_form_fields
+    from pipeline.read.identify import identify_document
 
     ident = identify_document(Path(path))
     read_form_fields(ident)
@@ -117,7 +118,11 @@ def judge(name: str, truth, got) -> str:
     if name in BLOCKS:
         from rapidfuzz import fuzz
 
-        return "correct" if fuzz.ratio(_fold(truth), _fold(got)) >= 90 else "wrong"
+        # Free text: tokens compared as sets (a table's header or a cell's wrap order is not an error).
+        from pipeline.text import strip_accents
+
+        norm = lambda x: re.sub(r"[^a-z0-9 ]", " ", strip_accents(str(x)).lower())  # noqa: E731
+        return "correct" if fuzz.token_set_ratio(norm(truth), norm(got)) >= 90 else "wrong"
     return "correct" if _fold(truth) == _fold(got) else "wrong"
 
 
@@ -138,6 +143,9 @@ def score(truth_files: list[dict], results: dict) -> dict:
                 v = got["fields"].get(name) if got else None
                 outcome = judge(name, truth, v)
                 fields[(part["piece"], name)][outcome] += 1
+                if outcome in ("wrong", "missing", "fp"):
+                    ERRORS.append(f"{outcome:7s} {t['path'].split('/')[-3]}/{t['file']} {part['piece']}.{name}: "
+                                  f"attendu {truth!r} lu {v!r}")
                 if outcome == "wrong" and name in CHECKBOXES:
                     opposite.append(f"{t['path']} p.{part['first_page']} {part['piece']}.{name}: {truth} lu {v}")
     return {"ident": ident, "fields": fields, "opposite": opposite}
@@ -272,6 +280,7 @@ def main() -> int:
     ap.add_argument("--scan-dpi", type=int, default=200, help="résolution des scans (0 : tirée au hasard, 150–300)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--no-check", action="store_true", help="ne pas lancer le contrôle complet des dossiers")
+    ap.add_argument("--errors", type=Path, help="écrire ici le détail des champs mal lus (mise au point)")
     ap.add_argument("--keep", type=Path, help="garder les fichiers générés dans ce dossier")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-reading-") as tmp:
@@ -307,6 +316,8 @@ def main() -> int:
                   f"ocrmypdf seul {pages / t_ocr * 60:7.1f} pages/min → {t_ocr / t_read:5.1f} × (objectif ≥ 3 ×)")
             if not args.no_check:
                 check_dossiers(dirs, args.jobs)
+    if args.errors:
+        args.errors.write_text("\n".join(ERRORS) + "\n", encoding="utf-8")
     return 0
 
 

@@ -171,6 +171,12 @@ ACRO_NAMES = {
 }
 
 
+ACRO_BOXES = {"L'agent est-il inapte à toutes fonctions ?": "inapte_toutes_fonctions",
+              "L'agent perçoit-il une allocation temporaire d'invalidité (ATI) ?": "ati",
+              "Une infirmité est-elle déjà indemnisée par un autre régime ?": "deja_indemnisee",
+              "L'invalidité est-elle imputable au service ?": "imputable"}
+
+
 def _ascii_hand(s: str) -> str:
     # Breip lacks a few glyphs: write them as a hand would.
     return s.replace("œ", "oe").replace("Œ", "OE").replace("’", "'").replace("–", "-").replace("—", "-")
@@ -392,10 +398,10 @@ class VarWriter:
         self.put(x, mark, font, size)
         return pdfmetrics.stringWidth(mark + " ", font, size)
 
-    def acro_box(self, x, ticked) -> float:
+    def acro_box(self, x, ticked, name="") -> float:
         self.acro_n += 1
         side = self.s.size + 1
-        self.c.acroForm.checkbox(name=f"case_{self.acro_n}", checked=bool(ticked), x=x, y=self.y - 2,
+        self.c.acroForm.checkbox(name=name or f"case_{self.acro_n}", checked=bool(ticked), x=x, y=self.y - 2,
                                  size=side, buttonStyle="cross", borderWidth=0.8)
         return side + 5
 
@@ -406,7 +412,7 @@ class VarWriter:
             for line in self.wrap(q, self.s.bold, self.s.size, self.w - 2 * self.m):
                 self.y -= self.lead
                 self.put(self.m, line, self.s.bold, self.s.size)
-        mark = self.acro_box if (self.acro and question) else self.box
+        qname = ACRO_BOXES.get(question)
         if self.s.inline_options:
             self.ensure(self.lead * 1.3)
             self.y -= self.lead * 1.3
@@ -415,7 +421,7 @@ class VarWriter:
                 if x + pdfmetrics.stringWidth(label, self.s.body, self.s.size) + 30 > self.w - self.m:
                     self.y -= self.lead * 1.3
                     x = self.m + 10
-                x += mark(x, ticked)
+                x += (self.acro_box(x, ticked, f"{qname}_{label.lower()}") if self.acro and qname else self.box(x, ticked))
                 self.put(x, label, self.s.body, self.s.size)
                 x += pdfmetrics.stringWidth(label, self.s.body, self.s.size) + 18
         else:
@@ -423,7 +429,7 @@ class VarWriter:
                 self.ensure(self.lead * 1.3)
                 self.y -= self.lead * 1.3
                 x = self.m + 12
-                x += mark(x, ticked)
+                x += (self.acro_box(x, ticked, f"{qname}_{label.lower()}") if self.acro and qname else self.box(x, ticked))
                 self.put(x, label, self.s.body, self.s.size)
 
     def signature(self, label, signed):
