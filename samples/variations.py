@@ -719,8 +719,8 @@ def _rng(seed: int, *salt: Any) -> random.Random:
 
 def dossier_parts(seed: int, *, acro_share: float = 0.25) -> tuple[Any, list[Part]]:
     """The complete dossier of a seed, one Part (text PDF) per pièce, each in its own layout."""
-    from pipeline.load import load_dossier
-    from pipeline.pieces import case_from_dossier, required_ids
+    from pipeline.dossier.load import load_dossier
+    from pipeline.dossier.pieces import case_from_dossier, required_ids
 
     rng = _rng(seed, "dossier")
     case = rng.choice(case_dirs())
