@@ -1,6 +1,6 @@
 """Reading benchmark on layouts the readers were never tuned on (a script, not a timed test).
 
-    .venv/bin/python bench/bench_reading.py [--text-seeds 1000-1049] [--scan-seeds 1000-1003]
+    .venv/bin/python bench/bench_reading.py [--quick] [--text-seeds 1000-1049] [--scan-seeds 1000-1003]
                                             [--scan-dpi 200] [--jobs 2] [--no-check] [--keep DIR]
 
 Draws the held-out seeds of samples/variations.py (complete dossiers, every pièce in a random
@@ -252,7 +252,7 @@ def plain_ocr(files: list[str], tmp: Path, jobs: int) -> float:
 
 
 def check_dossiers(dirs: list[Path], jobs: int) -> None:
-    from pipeline.check import check_dossier
+    from pipeline.check.run import check_dossier
 
     counts, manquantes = defaultdict(int), []
     for d in dirs:
@@ -282,7 +282,16 @@ def main() -> int:
     ap.add_argument("--no-check", action="store_true", help="ne pas lancer le contrôle complet des dossiers")
     ap.add_argument("--errors", type=Path, help="écrire ici le détail des champs mal lus (mise au point)")
     ap.add_argument("--keep", type=Path, help="garder les fichiers générés dans ce dossier")
+    ap.add_argument("--quick", action="store_true",
+                    help="mesure courte (10 dossiers texte, 1 dossier scanné) : quelques minutes sur 2 cœurs")
     args = ap.parse_args()
+    if args.quick:
+        args.text_seeds, args.scan_seeds = "1000-1009", "1000"
+    from variations import DEV_SEEDS, HELDOUT_SEEDS
+
+    print(f"Graines de mise au point : {DEV_SEEDS.start}–{DEV_SEEDS.stop - 1} (jamais mesurées ici) ; "
+          f"graines mesurées : texte {args.text_seeds or '—'}, scans {args.scan_seeds or '—'} "
+          f"(réservées : {HELDOUT_SEEDS.start}–{HELDOUT_SEEDS.stop - 1})")
     with tempfile.TemporaryDirectory(prefix="bench-reading-") as tmp:
         base = args.keep or Path(tmp)
         tmp = Path(tmp)
