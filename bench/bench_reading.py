@@ -42,30 +42,21 @@ BLOCKS = {"medecin_traitant", "conclusions", "taux"}
 
 # ------------------------------------------------------------------ reading (the product)
 def read_parts(path: str) -> list[dict]:
-    """The pièces the product reads in one file: [{piece, first_page, last_page, fields}]."""
-    try:
-        from pipeline.read.identify import identify_parts  # after issue 9
-    except ImportError:
-        identify_parts = None
-    if identify_parts is not None:
-        from pipeline.read.fields import form_fields
-
-        out = []
-        for ident in identify_parts(Path(path)):
-            out.append({"piece": ident.piece, "first_page": ident.first_page, "last_page": ident.last_page,
-                        "fields": _plain(form_fields(ident))})
-        return out
+    """The pièces the product reads in one file: [{piece, first_page, last_page, fields}], as the check does."""
     from pipeline.check.run import read_form_fields
-    from pipeline.read.identify import identify_document
+    from pipeline.read.identify import identify_parts
 
-    ident = identify_document(Path(path))
-    read_form_fields(ident)
-    fields = dict(ident.fields)
-    for k, v in ident.names.items():
-        fields.setdefault(k, v)
-    fields.setdefault("date_naissance", ident.birth_date)
-    fields.setdefault("nir", ident.nirs)
-    return [{"piece": ident.piece, "first_page": 1, "last_page": len(ident.pages) or 1, "fields": _plain(fields)}]
+    out = []
+    for ident in identify_parts(Path(path)):
+        read_form_fields(ident)
+        fields = dict(ident.fields)
+        for k, v in ident.names.items():
+            fields.setdefault(k, v)
+        fields.setdefault("date_naissance", ident.birth_date)
+        fields.setdefault("nir", ident.nirs)
+        out.append({"piece": ident.piece, "first_page": ident.first_page,
+                    "last_page": ident.last_page or len(ident.pages) or 1, "fields": _plain(fields)})
+    return out
 
 
 def _plain(fields: dict) -> dict:

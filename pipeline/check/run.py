@@ -98,6 +98,17 @@ class Context:
                 return n.libelle
         return nts_id
 
+    def piece_label(self, key: str) -> str:
+        """A pièce's name for a person (also « à ne pas envoyer » documents and separators)."""
+        if key.startswith("nts:"):
+            return self.not_to_send_label(key[4:])
+        if key == "separateur":
+            return "feuille de séparation"
+        try:
+            return load_catalogue().get(key).libelle
+        except Exception:
+            return key
+
     def af3_page(self, label: str) -> Optional[int]:
         if self.af3 is None:
             return None
@@ -335,6 +346,7 @@ def check_dossier(folder, dossier_yaml=None, profile: Optional[str] = None, *, j
         raise InvalidInput([InputProblem("--profile", "", f"profil inconnu « {profile} » : choisissez parmi {', '.join(PROFILES)}")])
     files = list_files(folder)
     docs = _identify_all(files, jobs if jobs is not None else (os.cpu_count() or 1))
+    docs = [part for d in docs for part in (d.parts or [d])]  # a file holding several pièces: each checked
     for d in docs:
         read_form_fields(d)
     docs_case = case_from_documents(docs)
@@ -354,7 +366,8 @@ def check_dossier(folder, dossier_yaml=None, profile: Optional[str] = None, *, j
         present = [d.file for d in ctx.by_piece(r.piece.id)]
         status = "presente" if present else "manquante" if r.required else "non_requise"
         pieces.append(PieceStatus(r.piece.id, status, present, r.piece.libelle))
-    files_info = [{"file": d.file, "piece": d.piece, "confidence": round(d.confidence, 2), "method": d.method,
+    files_info = [{"file": d.file, "first_page": d.first_page, "last_page": d.last_page or len(d.pages),
+                   "candidates": [c for c, _ in d.candidates], "piece": d.piece, "confidence": round(d.confidence, 2), "method": d.method,
                    "a_ne_pas_envoyer": d.not_to_send, "pages": len(d.pages), "lisible": not d.problem}
                   for d in docs]
     return DossierReport(

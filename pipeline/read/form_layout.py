@@ -93,6 +93,8 @@ class FormReader:
         phrases = list(form.get("libelles_texte", []))
         for spec in form.get("champs", {}).values():
             syn = synonyms(spec.get("synonymes"))
+            if spec.get("type") in ("ouinon", "case", "choix"):
+                continue  # a question's wording may be a value's words (« Inaptitude absolue… »)
             if isinstance(syn, list):
                 phrases += syn
         phrases += [_plain(x) for x in form.get("libelles", [])]
@@ -142,15 +144,20 @@ class FormReader:
         self.evidence[name] = Evidence(i + 1, _box(words), text, state).as_dict()
 
     # -- fields ----------------------------------------------------------------------------
-    def read(self) -> dict:
+    def read(self, prior: Optional[dict] = None) -> dict:
+        """Every field whose label is on the pages; `prior`: values already known (fillable fields)."""
         out: dict = {}
+        prior = prior or {}
         for name, spec in self.form.get("champs", {}).items():
             syn = synonyms(spec.get("synonymes"))
             if not syn:
                 continue
             kind = spec["type"]
-            if kind == "choix" and spec.get("si") and out.get(spec["si"]) is not True:
-                if out.get(spec["si"]) is False:
+            cond = prior.get(spec["si"]) if spec.get("si") else None
+            if spec.get("si") and out.get(spec["si"]) is not None:
+                cond = out[spec["si"]]
+            if kind == "choix" and spec.get("si") and cond is not True:
+                if cond is False:
                     out[name] = None
                 continue
             try:
@@ -294,6 +301,8 @@ class FormReader:
         i, h = hs[0]
         text, words = L.value_of(self.lines[i], h, self.labels[i])
         ln = self.lines[i][h.line]
+        words = [w for w in words if w in ln.words]  # a line below is another field (« Cachet : »)
+        text = " ".join(w.text for w in words).strip(" :_.…")
         if text and not re.fullmatch(r"[\s_.…\-]*", text):
             self.note(name, i, ln.words[h.first:h.last + 1] + words, text)
             return True
@@ -303,7 +312,8 @@ class FormReader:
         return ink > 0.01
 
     def _membres(self, name, spec, syn):
-        hs = self.hits(syn, start_only=False)
+        # The list's own label opens its line (« Membres : »), not « … signé par les membres ».
+        hs = self.hits(syn) or self.hits(syn, start_only=False)
         if not hs:
             raise _NotFound
         i, h = hs[0]
@@ -319,9 +329,10 @@ class FormReader:
             words += ln.words
         roles = {k: [v.split() for v in vs] for k, vs in self.form.get("roles_mots", {}).items()}
         presences = {k: [v.split() for v in vs] for k, vs in self.form.get("presences_mots", {}).items()}
-        members = L.parse_member_rows(rows, roles, presences)
+        members = L.parse_member_rows(rows, roles, presences,
+                                      tuple(L.phrase_key(" ".join(self.form.get("mots_hors_nom", []))).split()))
         self.note(name, i, words, f"{len(members)} membre(s) lus", "lu" if members else "vide")
-        return [{"role": m["role"], "nom": "", "presence": m["presence"], "signe": m["signe"]} for m in members]
+        return [{"role": m["role"], "nom": m["nom"], "presence": m["presence"], "signe": m["signe"]} for m in members]
 
 
 class _NotFound(Exception):
@@ -361,6 +372,7 @@ def read_form_layout(fd, form: dict) -> tuple[dict, dict]:
     if not any(s.get("synonymes") for s in form.get("champs", {}).values()):
         return {}, {}
     r = FormReader(fd, form)
-    values = r.read()
-    values.update(acroform_values(fd, form))
+    acro = acroform_values(fd, form)
+    values = r.read(acro)
+    values.update(acro)  # a fillable field's value is what was typed: it wins
     return values, r.evidence

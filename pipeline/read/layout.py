@@ -50,7 +50,8 @@ def pdf_words(pdf_page, height: float):
                 continue
             x0, x1, top, bottom = l.value, r.value, height - t.value, height - b.value
             h = max(3.0, cur[4] - cur[3]) if cur is not None else 0
-            if (cur is not None and -0.3 * h < x0 - cur[2] < 0.45 * h
+            # Overlapping boxes continue the word (ligatures: « ﬁ » gives two chars on one box).
+            if (cur is not None and cur[1] - 1 <= x0 and x0 - cur[2] < 0.45 * h
                     and abs((top + bottom) / 2 - (cur[3] + cur[4]) / 2) < 0.6 * h):
                 cur[0] += ch
                 cur[2] = max(cur[2], x1)
@@ -310,6 +311,7 @@ def mark_before(ln: Line, k: int) -> Optional[str]:
         w = ln.words[j]
         j -= 1
     s = "".join(toks).replace(" ", "")
+    s = re.sub(r"^[?:;,.!«»\"'–-]+", "", s)  # the question's own punctuation is no mark
     if not s:
         return None
     if TICK_GLYPHS.match(s) or re.fullmatch(r"[\[(]?[xX✓✔☒☑][\])]?", s):
@@ -363,22 +365,39 @@ def _has(words: set, spec) -> bool:
     return all(any(w.startswith(p) or (w.endswith(p) and len(w) - len(p) <= 2) for w in words) for p in spec)
 
 
-def parse_member_rows(rows: list[str], roles: dict, presences: dict) -> list[dict]:
+def _name_of(key: str, stop: set) -> str:
+    """What is left of a member row once its role, college, presence and signature words are out."""
+    out = []
+    for w in key.split():
+        base = w[1:] if w[:1] in ("l", "d") and w[1:] in stop else w
+        if base in stop or w in stop or len(w) < 2 or w.isdigit():
+            continue
+        out.append(w)
+    return " ".join(out)
+
+
+def parse_member_rows(rows: list[str], roles: dict, presences: dict, not_names: tuple = ()) -> list[dict]:
     """Member rows in any column order: role, presence mode, signature per row.
 
     `roles` / `presences`: id → list of word sets (all words of one set in the row).
     A line without a role continues the previous row (a wrapped cell).
     """
     merged: list[str] = []
+    # A row opens with a role's first word or a presence word; a line with neither is a wrapped
+    # cell of the row above (« Représentant de » / « l'administration »).
+    anchors = [[spec[0]] for specs in roles.values() for spec in specs]
+    anchors += [spec for specs in presences.values() for spec in specs]
     for row in rows:
         key = phrase_key(row)
         if not key:
             continue
         ws = set(key.split())
-        if any(_has(ws, spec) for specs in roles.values() for spec in specs) or not merged:
+        if any(_has(ws, spec) for spec in anchors) or not merged:
             merged.append(key)
         else:
             merged[-1] += " " + key
+    stop = {w for specs in list(roles.values()) + list(presences.values()) for spec in specs for w in spec}
+    stop |= set(not_names)
     out = []
     for key in merged:
         ws = set(key.split())
@@ -389,5 +408,6 @@ def parse_member_rows(rows: list[str], roles: dict, presences: dict) -> list[dic
         signed = not re.search(r"\bnon\s+sign|\bpas\s+sign", key) and bool(re.search(r"\bsign", key))
         if presence == "absent":
             signed = False
-        out.append({"role": role, "presence": presence or "present", "signe": signed, "texte": key})
+        out.append({"role": role, "presence": presence or "present", "signe": signed, "texte": key,
+                    "nom": _name_of(key, stop)})
     return out
