@@ -204,3 +204,36 @@ def test_scanned_dossier_pieces_and_boxes(tmp_path):
                     wrong_boxes.append((truth["file"], name))
     assert right >= pages - 1
     assert wrong_boxes == []
+
+
+def test_an_unreadable_box_is_a_warning_with_the_crop_never_a_silent_answer(tmp_path):
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    from pipeline.check.report import to_html
+
+    pdfmetrics.registerFont(TTFont("T_DejaVu", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))
+    folder = tmp_path / "dossier"
+    folder.mkdir()
+    c = canvas.Canvas(str(folder / "af3.pdf"), pagesize=A4)
+    c.setFont("T_DejaVu", 11)
+    y = 780
+    for line in ("Imprimé AF3-2406 – Rapport médical", "Partie C – Agent", "Nom de naissance : MARTIN",
+                 "Prénoms : Paul", "Parties H et I – Médecin agréé",
+                 "L'agent est-il inapte à toutes fonctions ? ☒ Oui ☒ Non"):  # both ticked: no answer
+        c.drawString(60, y, line)
+        y -= 20
+    c.showPage()
+    c.save()
+    report = check_dossier(folder, jobs=1)
+    found = [f for f in report.findings if f.rule == "CHAMP-ILLISIBLE"]
+    assert len(found) == 1 and found[0].severity == "avertissement"
+    assert "inapte à toutes fonctions" in found[0].message and found[0].page == 1
+    assert found[0].evidence["etat"] == "illisible" and "[?] Oui" in found[0].evidence["texte"]
+    assert report.case["inapte_toutes_fonctions_non"] is False  # « Non » was not assumed: no reclassement asked
+    assert not [p for p in report.pieces if p.id == "attestation_reclassement" and p.status == "manquante"]
+    page = to_html([report])
+    assert "à vérifier" in page and 'src="data:image/png;base64,' in page
+    assert "evidence" in found[0].as_dict() and "image" not in found[0].as_dict()["evidence"]

@@ -84,6 +84,7 @@ def batch_table(reports: list, console) -> None:
 _CSS = """
 @page { size: A4 portrait; margin: 15mm 14mm; }
 * { box-sizing: border-box; }
+.evidence img.crop { max-width: 100%; border: 1px solid #999; margin-top: 2px; }
 body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 10.5pt; color: #111; margin: 0; }
 @media screen { body { max-width: 190mm; margin: 8mm auto; } }
 header.doc { border-bottom: 2px solid #222; margin-bottom: 8mm; padding-bottom: 3mm; }
@@ -106,6 +107,21 @@ th { background: #eee; }
 .small { font-size: 8.5pt; color: #444; }
 ul.sum { margin: 1mm 0 3mm 5mm; padding: 0; }
 """
+
+
+def _evidence_html(f) -> str:
+    """What was read for the finding: page, text, and the crop of the page (« à vérifier » when weak)."""
+    ev = getattr(f, "evidence", None)
+    if not ev:
+        return ""
+    e = html.escape
+    weak = ev.get("etat") == "illisible"
+    read = ev.get("texte") or "rien"
+    out = (f'<div class="evidence"><span class="small">Lu page {ev.get("page")} : « {e(read)} »'
+           + (' — <strong>à vérifier</strong>' if weak else "") + "</span>")
+    if ev.get("image", "").startswith("data:image/png;base64,"):
+        out += f'<br><img class="crop" alt="Extrait de la page {ev.get("page")}" src="{ev["image"]}">'
+    return out + "</div>"
 
 
 def to_html(reports: list, title: str = "Contrôle des dossiers de retraite pour invalidité") -> str:
@@ -150,7 +166,7 @@ def to_html(reports: list, title: str = "Contrôle des dossiers de retraite pour
                 where = e(f.file or "—") + (f", page {f.page}" if f.page else "")
                 out.append(f'<tr><td class="sev {f.severity}">{e(SEVERITY_LABEL[f.severity])}</td>'
                            f'<td class="rule">{e(f.rule)}</td>'
-                           f"<td>{e(f.message)}<div class=\"small\">Source : {e(f.source)}</div></td>"
+                           f"<td>{e(f.message)}{_evidence_html(f)}<div class=\"small\">Source : {e(f.source)}</div></td>"
                            f"<td>{where}</td></tr>")
             out.append("</tbody></table>")
         out.append("<h3>État des pièces</h3><table><thead><tr><th>Pièce</th><th>État</th><th>Fichiers</th></tr></thead><tbody>")

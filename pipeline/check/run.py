@@ -98,6 +98,10 @@ class Context:
                 return n.libelle
         return nts_id
 
+    def evidence(self, doc: Optional[Identified], name: str) -> Optional[dict]:
+        """What was read for a field of a form (page, box, text), for a finding to show."""
+        return doc.evidence.get(name) if doc is not None else None
+
     def piece_label(self, key: str) -> str:
         """A pièce's name for a person (also « à ne pas envoyer » documents and separators)."""
         if key.startswith("nts:"):
@@ -250,7 +254,9 @@ def read_form_fields(d: Identified) -> None:
     if d.problem or d.data is None:
         return
     if d.piece in ("af3", "af4"):
+        d.data.metadata.pop("_evidence", None)
         d.fields = read_fields(d.data, load_form(d.piece))
+        d.evidence = d.data.metadata.pop("_evidence", {})
     elif d.piece == "rapport_hierarchique":
         form = load_form("rapport_hierarchique")
         stops = form["arret_commun"]
@@ -361,6 +367,7 @@ def check_dossier(folder, dossier_yaml=None, profile: Optional[str] = None, *, j
     ctx = Context(folder.name if dossier is None else dossier.dossier.id, docs, dossier, profile,
                   case, docs_case, reqs)
     findings = run_all(ctx)
+    _crops(findings, docs)
     pieces = []
     for r in reqs:
         present = [d.file for d in ctx.by_piece(r.piece.id)]
@@ -375,6 +382,33 @@ def check_dossier(folder, dossier_yaml=None, profile: Optional[str] = None, *, j
         case={k: v for k, v in case.as_dict().items()}, files=files_info,
         pages=sum(len(d.pages) for d in docs), ocr_pages=sum(d.data.ocr_pages for d in docs if d.data),
     )
+
+
+def _crops(findings: list, docs: list[Identified]) -> None:
+    """The page zone each field finding is about, as a small PNG (data URI) for the HTML report."""
+    import base64
+    import io
+
+    from pipeline.read.pixels import render
+
+    for f in findings:
+        ev = f.evidence
+        if not ev or "image" in ev or not ev.get("box") or not any(ev["box"]):
+            continue
+        doc = next((d for d in docs if d.file == f.file and d.data is not None
+                    and d.first_page <= ev["page"] <= (d.last_page or len(d.data.pages))), None)
+        if doc is None:
+            continue
+        x0, top, x1, bottom = ev["box"]
+        page = doc.data.pages[ev["page"] - 1]
+        crop = (max(0, x0 - 30), max(0, top - 12), min(page.width, max(x1 + 200, x0 + 300)), bottom + 40)
+        try:
+            img = render(doc.data, ev["page"] - 1, dpi=100, crop=crop)
+            buf = io.BytesIO()
+            img.save(buf, format="PNG", optimize=True)
+            ev["image"] = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+        except Exception:
+            continue  # no crop: the page, box and text read are still shown
 
 
 def batch_folders(root) -> list[Path]:

@@ -58,6 +58,7 @@ class Identified:
     first_page: int = 1  # 1-based, within the file
     last_page: int = 0  # 0: the file's last page
     candidates: list = field(default_factory=list)  # [(piece, score), (piece, score)] when undecided
+    evidence: dict = field(default_factory=dict)  # field → {page, box, texte, etat} (read.form_layout)
     parts: list = field(default_factory=list)  # several pièces in one file: one Identified per part
 
     @property
@@ -217,7 +218,7 @@ def _part(fd: FileData, a: int, b: int, codes) -> Identified:
     pages = [p if a <= p.index <= b else Page(p.index, p.width, p.height, "", outside=True, words=[])
              for p in fd.pages]
     where = fd.metadata.get("_field_pages", {})
-    sub = FileData(fd.path, kind=fd.kind, mime=fd.mime, pages=pages, metadata=fd.metadata,
+    sub = FileData(fd.path, kind=fd.kind, mime=fd.mime, pages=pages, metadata=dict(fd.metadata),
                    form_fields={k: v for k, v in fd.form_fields.items() if a <= where.get(k, 0) <= b},
                    ocr_pages=fd.ocr_pages if a == 0 else 0)
     ident = Identified(fd.path, data=sub, first_page=a + 1, last_page=b + 1)
@@ -325,6 +326,17 @@ def split_parts(fd: FileData) -> list[tuple[int, int]]:
     return list(zip(starts, ends))
 
 
+def _method(ident: Identified, key: str) -> str:
+    """code | titre | indices: the strongest kind of cue found for the winner (for the report)."""
+    entry = next((e for e in catalogue() if _key(e) == key), {})
+    text = " ".join(p.folded for p in ident.pages) if ident.data else ""
+    if any(re.search(rx, text) for rx in entry.get("codes", [])):
+        return "code"
+    if any(re.search(rx, text) for rx in entry.get("titres", [])):
+        return "titre"
+    return "indices"
+
+
 def _decide(ident: Identified, scores: dict[str, float], n_pages: int) -> None:
     """The best candidate when it wins by a margin; else the two it hesitates between."""
     if n_pages:
@@ -337,7 +349,7 @@ def _decide(ident: Identified, scores: dict[str, float], n_pages: int) -> None:
     if not ranked:
         return
     (best, key), second = ranked[0], (ranked[1] if len(ranked) > 1 else (0.0, None))
-    ident.method = "indices"
+    ident.method = _method(ident, key)
     ident.confidence = round(min(0.99, 0.5 + best / 40), 2)
     if second[1] is not None and (best - second[0] < MARGIN or best < RATIO * second[0]):
         ident.candidates = [(key, best), (second[1], second[0])]
@@ -352,7 +364,9 @@ def _decide(ident: Identified, scores: dict[str, float], n_pages: int) -> None:
 
 def _identity(ident: Identified, text: str) -> None:
     f = read_fields(ident.data, load_form("identite"))
-    ident.names = {k: v for k in ("nom_naissance", "nom_usage", "prenoms") if (v := f.get(k))}
+    # Folded like the text (no accents, lower case): names are compared, never shown from here.
+    ident.names = {k: fold_keep_lines(v).strip() for k in ("nom_naissance", "nom_usage", "prenoms")
+                   if (v := f.get(k))}
     ident.birth_date = f.get("date_naissance")
     ident.nirs = list(dict.fromkeys(f.get("nir") or []))
     if not ident.nirs:
