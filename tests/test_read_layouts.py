@@ -237,3 +237,22 @@ def test_an_unreadable_box_is_a_warning_with_the_crop_never_a_silent_answer(tmp_
     page = to_html([report])
     assert "à vérifier" in page and 'src="data:image/png;base64,' in page
     assert "evidence" in found[0].as_dict() and "image" not in found[0].as_dict()["evidence"]
+
+
+def test_forms_inspect_lists_fields_values_and_their_mapping(drawn, capsys):
+    from pipeline.cli.main import main
+
+    fillable = next(p for p, t in drawn if any(x.get("acroform") and x["piece"] == "af3" for x in t["parts"]))
+    truth = next(t for p, t in drawn if p == fillable)["parts"][0]["fields"]
+    with pytest.raises(SystemExit) as e:
+        main(["forms", "inspect", str(fillable), "--json"])
+    assert e.value.code == 0
+    fields = {f["nom"]: f for f in json.loads(capsys.readouterr().out)}
+    assert fields["nom_naiss"]["valeur"] == truth["nom_naissance"] and fields["nom_naiss"]["page"] == 1
+    assert fields["nom_naiss"]["correspond_a"][0] == "af3 (2406) : nom_naissance"
+    ticked = "oui" if truth["inapte_toutes_fonctions"] else "non"
+    assert fields[f"inapte_toutes_fonctions_{ticked}"]["valeur"] not in ("", "Off")
+    with pytest.raises(SystemExit) as e:
+        main(["forms", "inspect", str(fillable.parent / "absent.pdf")])
+    assert e.value.code == 2
+    assert "fichier introuvable" in capsys.readouterr().err

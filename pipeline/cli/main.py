@@ -17,9 +17,10 @@ def _register_all() -> None:
     from pipeline.cli import check as cli_check
     from pipeline.cli import dossier as cli_dossier
     from pipeline.cli import estimate as cli_estimate
+    from pipeline.cli import forms as cli_forms
     from pipeline.cli import watch as cli_watch
 
-    for module in (cli_dossier, cli_build, cli_check, cli_watch, cli_estimate):
+    for module in (cli_dossier, cli_build, cli_check, cli_watch, cli_estimate, cli_forms):
         module.register(app)
 
 
