@@ -9,6 +9,7 @@ APT_PACKAGES=(
   libreoffice-writer-nogui   # conversion DOCX → PDF (soffice --headless)
   python3-uno                # pont Python-LibreOffice : LibreOffice résident (unoserver) pour le guichet et build --batch
   fonts-dejavu fonts-liberation2
+  fonts-breip                       # écriture manuscrite des échantillons variés (samples/variations.py)
   tesseract-ocr tesseract-ocr-fra   # OCR en français
   ghostscript qpdf unpaper pngquant # utilisés par OCRmyPDF
   libmagic1                         # typage des fichiers par leur contenu

@@ -21,6 +21,8 @@ class Hit:
     piece: Optional[str] = None
     file: Optional[str] = None
     page: Optional[int] = None  # 1-based
+    # What was read, for a person to confirm: {page, box, texte, etat} (see read.form_layout).
+    evidence: Optional[dict] = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -32,10 +34,14 @@ class Finding:
     piece: Optional[str] = None
     file: Optional[str] = None
     page: Optional[int] = None
+    evidence: Optional[dict] = field(default=None, compare=False)  # the crop (« image ») is added by the check
 
     def as_dict(self) -> dict:
-        return {"rule": self.rule, "severity": self.severity, "piece": self.piece, "file": self.file,
-                "page": self.page, "message": self.message, "source": self.source}
+        out = {"rule": self.rule, "severity": self.severity, "piece": self.piece, "file": self.file,
+               "page": self.page, "message": self.message, "source": self.source}
+        if self.evidence:
+            out["evidence"] = {k: v for k, v in self.evidence.items() if k != "image"}
+        return out
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,8 @@ class Rule:
 
     def run(self, ctx) -> Iterator[Finding]:
         for hit in self.func(ctx) or ():
-            yield Finding(self.id, self.severity, hit.message, self.source, hit.piece, hit.file, hit.page)
+            yield Finding(self.id, self.severity, hit.message, self.source, hit.piece, hit.file, hit.page,
+                          dict(hit.evidence) if hit.evidence else None)
 
 
 REGISTRY: dict[str, Rule] = {}

@@ -51,9 +51,10 @@ def medecin_traitant_vide(ctx):
     block = af3.fields.get("medecin_traitant")
     if block is None or name_tokens(block):
         return
+    ev = ctx.evidence(af3, "medecin_traitant")
     yield Hit("Le cadre « Médecin traitant » de l'AF3 est vide : faites indiquer le nom et l'adresse "
               "du médecin traitant de l'agent, ou la mention « Pas de médecin traitant ».",
-              piece="af3", file=af3.file, page=1)
+              piece="af3", file=af3.file, page=ev["page"] if ev else af3.first_page, evidence=ev)
 
 
 @rule("AF3-MEDECIN-TRAITANT-AGREE", "bloquant",
@@ -107,9 +108,11 @@ def signature_employeur(ctx):
     if not f.get("signature"):
         missing.append("la signature")
     if missing:
+        ev = next((e for k in ("signataire", "date_signature", "signature")
+                   if (e := ctx.evidence(af3, k)) and e.get("etat") != "lu"), None)
         yield Hit("Le cadre F de l'AF3 (cachet et signature de l'employeur) est incomplet : il manque "
                   + ", ".join(missing) + ". Faites-le compléter, signer et tamponner par l'autorité "
-                  "territoriale.", piece="af3", file=af3.file, page=ctx.af3_page("cadre f"))
+                  "territoriale.", piece="af3", file=af3.file, page=ctx.af3_page("cadre f"), evidence=ev)
 
 
 @rule("AF3-PARTIE-MEDECIN-VIDE", "bloquant",
@@ -151,3 +154,31 @@ def ati_non_signalee(ctx):
               "mais la partie K de l'AF3 ne le signale pas : faites cocher « Oui » à la question de l'ATI "
               "(nécessaire pour étudier sa transformation en rente).",
               piece="af3", file=af3.file, page=ctx.af3_page("allocation temporaire d'invalidite"))
+
+
+# A box or field the rules need, read neither ticked nor empty: a person looks, the checker does not guess.
+NEEDED = {"af3": ("inapte_toutes_fonctions", "ati", "deja_indemnisee", "imputable", "type_imputabilite",
+                  "signature"),
+          "af4": ("inapte_toutes_fonctions", "seconde_convocation", "membres")}
+LABELS = {"inapte_toutes_fonctions": "inapte à toutes fonctions", "ati": "allocation temporaire d'invalidité",
+          "deja_indemnisee": "infirmité déjà indemnisée", "imputable": "imputable au service",
+          "type_imputabilite": "nature de l'imputabilité", "signature": "signature de l'employeur",
+          "seconde_convocation": "seconde convocation", "membres": "membres présents"}
+
+
+@rule("CHAMP-ILLISIBLE", "avertissement",
+      "une case ou un champ de l'AF3 / l'AF4 dont dépend le contrôle n'a pu être lu (ni cochée ni vide) : "
+      "à vérifier sur la page", "—")
+def champ_illisible(ctx):
+    for doc in (ctx.af3, ctx.af4):
+        if doc is None:
+            continue
+        for name in NEEDED.get(doc.piece, ()):
+            ev = ctx.evidence(doc, name)
+            if not ev or ev.get("etat") != "illisible":
+                continue
+            yield Hit(f"{doc.piece.upper()} : la réponse « {LABELS[name]} » n'a pas pu être lue avec certitude "
+                      f"(lu : « {ev.get('texte', '')} »), à vérifier sur la page {ev['page']} : le contrôle ne "
+                      "l'a comptée ni comme « Oui » ni comme « Non ». Si la case est mal cochée ou la copie peu "
+                      "lisible, joignez une version nette.", piece=doc.piece, file=doc.file, page=ev["page"],
+                      evidence=ev)

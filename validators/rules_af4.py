@@ -25,6 +25,11 @@ def quorum(members: list[dict]) -> tuple[bool, str]:
     return not missing, ", ".join(missing)
 
 
+def _page(ctx, name: str) -> int:
+    ev = ctx.evidence(ctx.af4, name)
+    return ev["page"] if ev else ctx.af4.first_page
+
+
 def _members(ctx):
     af4 = ctx.af4
     if af4 is None:
@@ -50,7 +55,7 @@ def af4_quorum(ctx):
     yield Hit(f"Le quorum du conseil médical plénier n'est pas atteint selon l'AF4 ({why}) et l'AF4 "
               "n'indique pas de seconde convocation : l'avis n'est pas valable. Faites reconvoquer "
               "le conseil médical (ou corriger l'AF4 s'il est mal rempli).",
-              piece="af4", file=ctx.af4.file, page=1)
+              piece="af4", file=ctx.af4.file, page=_page(ctx, "membres"), evidence=ctx.evidence(ctx.af4, "membres"))
 
 
 @rule("AF4-SECONDE-CONVOCATION", "avertissement",
@@ -69,7 +74,8 @@ def af4_seconde(ctx):
         return
     yield Hit(f"Le quorum n'est pas atteint ({why}) mais l'AF4 indique une seconde convocation : "
               "vérifiez que la première convocation a bien eu lieu et gardez-en la preuve.",
-              piece="af4", file=ctx.af4.file, page=1)
+              piece="af4", file=ctx.af4.file, page=_page(ctx, "seconde_convocation"),
+              evidence=ctx.evidence(ctx.af4, "seconde_convocation"))
 
 
 @rule("AF4-VISIO-SANS-ATTESTATION", "bloquant",

@@ -54,6 +54,19 @@ def document_inconnu(ctx):
                       file=d.file)
 
 
+@rule("IDENTIFICATION-INCERTAINE", "avertissement",
+      "une pièce ressemble presque autant à deux pièces différentes : une personne tranche", "—")
+def identification_incertaine(ctx):
+    for d in ctx.docs:
+        if d.problem or len(d.candidates) < 2:
+            continue
+        names = [ctx.piece_label(c) for c, _ in d.candidates[:2]]
+        yield Hit(f"« {d.label} » ressemble autant à « {names[0]} » qu'à « {names[1]} » : le contrôle l'a "
+                  f"classé comme « {names[0]} », à vérifier. Si c'est l'autre pièce, renommez le fichier ou "
+                  "joignez une version dont le titre figure en haut de la première page.",
+                  piece=d.piece, file=d.file, page=d.first_page)
+
+
 @rule("FICHIER-ILLISIBLE", "bloquant",
       "un fichier est endommagé, chiffré, vide, d'un type non accepté ou trop volumineux",
       "CNRACL, espace employeurs, PEP'S : formats de fichiers acceptés pour les pièces justificatives",

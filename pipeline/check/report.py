@@ -93,7 +93,9 @@ def _evidence(f):
     image = get("image") or get("png") or get("data_uri")
     if image and not str(image).startswith("data:image/png;base64,"):
         image = None  # the report stays self-contained: only an inline PNG is shown
-    return {"page": get("page"), "text": get("text"), "image": image, "box": get("box")}
+    # The reading stage says "texte" and "etat" (illisible: shown as « à vérifier »).
+    return {"page": get("page"), "text": get("text") or get("texte"), "image": image, "box": get("box"),
+            "weak": get("etat") == "illisible"}
 
 
 class _FindingView:
@@ -114,6 +116,7 @@ def _environment():
     return jinja2.Environment(loader=jinja2.PackageLoader("pipeline.check", "templates"),
                               autoescape=True, undefined=jinja2.StrictUndefined,
                               trim_blocks=False, lstrip_blocks=False)
+
 
 
 def to_html(reports: list, title: str = "Contrôle des dossiers de retraite pour invalidité") -> str:

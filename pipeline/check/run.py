@@ -99,6 +99,21 @@ class Context:
                 return n.libelle
         return nts_id
 
+    def evidence(self, doc: Optional[Identified], name: str) -> Optional[dict]:
+        """What was read for a field of a form (page, box, text), for a finding to show."""
+        return doc.evidence.get(name) if doc is not None else None
+
+    def piece_label(self, key: str) -> str:
+        """A pièce's name for a person (also « à ne pas envoyer » documents and separators)."""
+        if key.startswith("nts:"):
+            return self.not_to_send_label(key[4:])
+        if key == "separateur":
+            return "feuille de séparation"
+        try:
+            return load_catalogue().get(key).libelle
+        except Exception:
+            return key
+
     def af3_page(self, label: str) -> Optional[int]:
         if self.af3 is None:
             return None
@@ -209,14 +224,22 @@ def list_files(folder: Path) -> list[Path]:
 def _identify_all(files: list[Path], jobs: int, isolate: Optional[bool] = None) -> list[Identified]:
     """Each file read in a worker with a memory cap and a time limit (one worker per core;
     Tesseract one thread each): a hostile file becomes FICHIER-ILLISIBLE, the check goes on."""
-    return identify_files(files, jobs=min(max(1, jobs), len(files) or 1), then=read_form_fields, isolate=isolate)
+    return identify_files(files, jobs=min(max(1, jobs), len(files) or 1), then=_read_all_fields, isolate=isolate)
+
+
+def _read_all_fields(d: Identified) -> None:
+    """In the worker: the fields of the file, or of each pièce when the file holds several."""
+    for part in d.parts or [d]:
+        read_form_fields(part)
 
 
 def read_form_fields(d: Identified) -> None:
     if d.problem or d.data is None:
         return
     if d.piece in ("af3", "af4"):
+        d.data.metadata.pop("_evidence", None)
         d.fields = read_fields(d.data, load_form(d.piece))
+        d.evidence = d.data.metadata.pop("_evidence", {})
     elif d.piece == "rapport_hierarchique":
         form = load_form("rapport_hierarchique")
         stops = form["arret_commun"]
@@ -317,6 +340,7 @@ def check_dossier(folder, dossier_yaml=None, profile: Optional[str] = None, *, j
     if too_much:
         raise InvalidInput([InputProblem(str(folder), "", too_much)])
     docs = _identify_all(files, jobs if jobs is not None else (os.cpu_count() or 1))
+    docs = [part for d in docs for part in (d.parts or [d])]  # a file holding several pièces: each checked
     docs_case = case_from_documents(docs)
     case = _case(docs, dossier, docs_case)
     reqs = requirements(case)
@@ -329,12 +353,14 @@ def check_dossier(folder, dossier_yaml=None, profile: Optional[str] = None, *, j
     ctx = Context(folder.name if dossier is None else dossier.dossier.id, docs, dossier, profile,
                   case, docs_case, reqs)
     findings = run_all(ctx)
+    _crops(findings, docs)
     pieces = []
     for r in reqs:
         present = [d.file for d in ctx.by_piece(r.piece.id)]
         status = "presente" if present else "manquante" if r.required else "non_requise"
         pieces.append(PieceStatus(r.piece.id, status, present, r.piece.libelle))
-    files_info = [{"file": d.file, "piece": d.piece, "confidence": round(d.confidence, 2), "method": d.method,
+    files_info = [{"file": d.file, "first_page": d.first_page, "last_page": d.last_page or len(d.pages),
+                   "candidates": [c for c, _ in d.candidates], "piece": d.piece, "confidence": round(d.confidence, 2), "method": d.method,
                    "a_ne_pas_envoyer": d.not_to_send, "pages": len(d.pages), "lisible": not d.problem}
                   for d in docs]
     return DossierReport(
@@ -364,6 +390,33 @@ def _check_zip(zip_path: Path, dossier_yaml, profile, *, jobs) -> DossierReport:
         return report
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _crops(findings: list, docs: list[Identified]) -> None:
+    """The page zone each field finding is about, as a small PNG (data URI) for the HTML report."""
+    import base64
+    import io
+
+    from pipeline.read.pixels import render
+
+    for f in findings:
+        ev = f.evidence
+        if not ev or "image" in ev or not ev.get("box") or not any(ev["box"]):
+            continue
+        doc = next((d for d in docs if d.file == f.file and d.data is not None
+                    and d.first_page <= ev["page"] <= (d.last_page or len(d.data.pages))), None)
+        if doc is None:
+            continue
+        x0, top, x1, bottom = ev["box"]
+        page = doc.data.pages[ev["page"] - 1]
+        crop = (max(0, x0 - 30), max(0, top - 12), min(page.width, max(x1 + 200, x0 + 300)), bottom + 40)
+        try:
+            img = render(doc.data, ev["page"] - 1, dpi=100, crop=crop)
+            buf = io.BytesIO()
+            img.save(buf, format="PNG", optimize=True)
+            ev["image"] = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+        except Exception:
+            continue  # no crop: the page, box and text read are still shown
 
 
 def batch_folders(root) -> list[Path]:

@@ -39,6 +39,8 @@ class Page:
     size_known: bool = True  # False for an image without resolution: its paper size is unknown
     words: Optional[list[Word]] = None  # filled by OCR, or lazily by pdfplumber
     ink: Optional[float] = None  # share of dark pixels, computed when needed
+    outside: bool = False  # a page of the same file that belongs to another pièce (see identify_parts)
+    rotation: int = 0  # degrees the scan was turned to read it upright (OCR orientation detection)
     _folded: Optional[tuple[str, str]] = field(default=None, repr=False)
 
     @property

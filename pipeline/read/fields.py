@@ -129,6 +129,14 @@ def read_fields(fd: FileData, form: dict) -> dict:
         elif kind == "membres":
             block = text_block(text, label, spec.get("arret", []))
             out[name] = parse_members(block, form) if block is not None else None
+    # Reading by layout (labels with synonyms, value right or below, three-state boxes) wins
+    # where it finds the label; the text reader above stays for the rest.
+    from pipeline.read.form_layout import read_form_layout
+
+    values, evidence = read_form_layout(fd, form)
+    out.update(values)
+    if evidence:
+        fd.metadata.setdefault("_evidence", {}).update(evidence)
     return out
 
 def _read_yesno(fd: FileData, text: str, label: str, hint) -> Optional[bool]:

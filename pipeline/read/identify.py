@@ -1,8 +1,12 @@
-"""Stage identify: one file → which pièce it is, with a confidence, and who it is about.
+"""Stage identify: one file → which pièce(s) it holds, with a confidence, and who it is about.
 
-The project's own pages carry a QR code (pipeline/qr.py): read it first. Otherwise the
-printed form code and the title (validators/forms/documents.yaml, matched on folded text,
-the highest title on the first page wins). Also used by the drop-folder watcher.
+The project's own pages carry a QR code (pipeline/qr.py): read it first. Otherwise weighed
+evidence (cues per pièce, data in validators/forms/documents.yaml): the title in the top lines
+of a page weighs most, then the printed form code, the form's section headings and its own
+phrases, the page count. A line citing another document (« vu le rapport… », « … joint »)
+never decides. The best candidate wins by a margin, otherwise both candidates are kept for a
+person to settle (`candidates`). A file holding several pièces is cut where a page opens
+another one (`parts`). Also used by the drop-folder watcher.
 """
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from pipeline import nir as nir_mod
 from pipeline import resources
 from pipeline.dossier import forms
 from pipeline.qr import Payload, decode_image
-from pipeline.read.document import FileData, Page
+from pipeline.read.document import FileData, Page, fold_keep_lines
 from pipeline.read.fields import load_form, read_fields, reread_line_after
 from pipeline.read.ocr import ocr_pages
 from pipeline.read.pixels import page_ink, render
@@ -25,6 +29,13 @@ from pipeline.read.reader import read_file
 
 # Pièces whose zones the rules read: on a scan every page of them is OCR'd whole.
 ZONED = {"af3", "af4", "rapport_hierarchique", "attestations_presence"}
+TOP_ZONE = 0.25  # share of a page's height OCR'd to see whether another pièce starts there
+TITLE_LINES = 6  # the title zone: the first lines of a page
+# Weights of the cues (identification by weighed evidence).
+W_TITLE_TOP, W_TITLE_ZONE, W_TITLE_BODY, W_CODE, W_HEADING, W_PHRASE, W_PAGES = 10, 7, 2, 6, 2, 1, 2
+MAX_HEADINGS, MAX_PHRASES = 6, 4
+MIN_SCORE, MARGIN, RATIO = 2, 4, 1.3
+
 
 
 @dataclass
@@ -45,6 +56,11 @@ class Identified:
     problem: Optional[str] = None  # unreadable: why
     data: Optional[FileData] = None
     fields: dict = field(default_factory=dict)  # form fields read by the check
+    first_page: int = 1  # 1-based, within the file
+    last_page: int = 0  # 0: the file's last page
+    candidates: list = field(default_factory=list)  # [(piece, score), (piece, score)] when undecided
+    evidence: dict = field(default_factory=dict)  # field → {page, box, texte, etat} (read.form_layout)
+    parts: list = field(default_factory=list)  # several pièces in one file: one Identified per part
 
     @property
     def file(self) -> str:
@@ -52,7 +68,14 @@ class Identified:
 
     @property
     def pages(self) -> list:
-        return self.data.pages if self.data else []
+        return [p for p in self.data.pages if not p.outside] if self.data else []
+
+    @property
+    def label(self) -> str:
+        """The file's name, with the pages when the file holds several pièces."""
+        if self.data and self.last_page and (self.first_page > 1 or self.last_page < len(self.data.pages)):
+            return f"{self.file} (p. {self.first_page}–{self.last_page})"
+        return self.file
 
 
 def _catalogue() -> list[dict]:
@@ -103,6 +126,9 @@ def ocr_plan(fd: FileData) -> dict:
         elif piece is None:
             if not plan:  # unknown yet: the first page names the document (more if it is a form)
                 plan[p.index] = None
+            else:  # the other pages' top: where another pièce of the same file would start
+                plan[p.index] = (0, 0, p.width, p.height * TOP_ZONE)
+                fd.metadata.setdefault("_top_only", set()).add(p.index)
         elif p.index == 0:
             # A project document we know from its QR: only the identity block is needed.
             plan[p.index] = (0, 0, p.width, p.height * 0.5)
@@ -110,19 +136,35 @@ def ocr_plan(fd: FileData) -> dict:
 
 
 def identify_document(path: Path, *, ocr: bool = True) -> Identified:
-    """Read and identify one file. Never raises for a bad file (see `problem`)."""
+    """Read and identify one file. Never raises for a bad file (see `problem`).
+
+    A file holding several pièces gives the first one, with every part in `parts`.
+    """
     fd = read_file(Path(path), ocr=ocr, ocr_plan=ocr_plan)
     ident = identify_data(fd)
-    if ocr and ident.piece in ZONED and not fd.problem:
-        # A form recognised from its first page: its other pages hold zones the rules read.
-        rest = {p.index: None for p in fd.pages
-                if not p.has_text_layer and not p.ocr and page_ink(fd, p.index) >= 0.002}
-        if rest:
-            ocr_pages(fd, rest)
-            _identity(ident, fd.folded)
+    parts = ident.parts or [ident]
+    if ocr and not fd.problem:
+        for part in parts:
+            if part.piece not in ZONED:
+                continue
+            # A form: its other pages hold zones the rules read (OCR'd whole, not only their top).
+            rest = {p.index: None for p in part.pages
+                    if not p.has_text_layer and (not p.ocr or p.index in fd.metadata.get("_top_only", ()))
+                    and page_ink(fd, p.index) >= 0.002}
+            if rest:
+                ocr_pages(fd, rest)
+                fd.metadata["_top_only"] = set(fd.metadata.get("_top_only", ())) - set(rest)
+                for q in part.pages:
+                    src = fd.pages[q.index]
+                    q.text, q.words, q.ocr = src.text, src.words, src.ocr
+                _identity(part, part.data.folded)
     for p in fd.pages if not fd.problem else ():
         if not p.has_text_layer and not (p.text or "").strip():
             page_ink(fd, p.index)  # a fact for the blank-page rule
+    if len(parts) > 1:
+        for part in parts:
+            for q in part.pages:
+                q.ink = fd.pages[q.index].ink
     return ident
 
 
@@ -160,8 +202,14 @@ def _unreadable(path: Path, reason: str) -> Identified:
     return Identified(Path(path), problem=reason)
 
 
+def identify_parts(path: Path, *, ocr: bool = True) -> list[Identified]:
+    """Every pièce of one file, in page order (one element for most files)."""
+    ident = identify_document(path, ocr=ocr)
+    return ident.parts or [ident]
+
+
 def identify_data(fd: FileData) -> Identified:
-    ident = Identified(fd.path, data=fd, problem=fd.problem)
+    ident = Identified(fd.path, data=fd, problem=fd.problem, last_page=len(fd.pages))
     if fd.problem:
         return ident
     qr = fd.metadata.pop("_qr", None)
@@ -178,62 +226,182 @@ def identify_data(fd: FileData) -> Identified:
         if m:
             ident.form, ident.version = f"AF{m.group(1)}", m.group(2)
     else:
-        _by_text(ident, fd, text)
+        parts = split_parts(fd)
+        if len(parts) > 1:
+            ident.parts = [_part(fd, a, b, codes) for a, b in parts]
+            first = ident.parts[0]
+            for k in ("piece", "method", "confidence", "candidates", "separator", "not_to_send", "form",
+                      "version", "names", "birth_date", "nirs", "nirs_reread"):
+                setattr(ident, k, getattr(first, k))
+            return ident
+        _decide(ident, _sum_scores([page_scores(p.folded) for p in fd.pages]), len(fd.pages))
+    _form_version(ident, codes)
+    _identity(ident, text)
+    return ident
+
+
+def _form_version(ident: Identified, codes) -> None:
     if ident.piece in ("af3", "af4"):
         ident.form = ident.piece.upper()
         if ident.version is None:
             mine = [y for f, y in codes if f == ident.form]
             ident.version = mine[-1] if mine else None
-    _identity(ident, text)
+
+
+def _part(fd: FileData, a: int, b: int, codes) -> Identified:
+    """One pièce of a file: pages a..b (0-based, inclusive); the other pages are left out."""
+    pages = [p if a <= p.index <= b else Page(p.index, p.width, p.height, "", outside=True, words=[])
+             for p in fd.pages]
+    where = fd.metadata.get("_field_pages", {})
+    sub = FileData(fd.path, kind=fd.kind, mime=fd.mime, pages=pages, metadata=dict(fd.metadata),
+                   form_fields={k: v for k, v in fd.form_fields.items() if a <= where.get(k, 0) <= b},
+                   ocr_pages=fd.ocr_pages if a == 0 else 0)
+    ident = Identified(fd.path, data=sub, first_page=a + 1, last_page=b + 1)
+    _decide(ident, _sum_scores([page_scores(p.folded) for p in pages if not p.outside]), b - a + 1)
+    _form_version(ident, forms.find_codes(sub.text))
+    _identity(ident, sub.folded)
     return ident
 
 
 def piece_from_text(text: str) -> str | None:
-    """The pièce whose printed title comes first in `text` (a page read without a FileData)."""
-    fd = FileData(Path("-"), pages=[Page(0, 0, 0, text)])
-    ident = Identified(fd.path, data=fd)
-    _by_text(ident, fd, fd.folded)
+    """The pièce (or document not to send) a page's text names best, None when undecided."""
+    ident = Identified(Path("-"))
+    _decide(ident, page_scores(fold_keep_lines(text)), 0)
     return ident.piece or ident.not_to_send
 
 
-def _by_text(ident: Identified, fd: FileData, text: str) -> None:
-    first = fd.pages[0].folded if fd.pages else ""
-    best = None  # (page-1 position or big, -has code, entry)
-    for entry in catalogue():
-        pos = None
-        for rx in entry.get("titres", []):
-            m = re.search(rx, first)
-            if m and (pos is None or m.start() < pos):
-                pos = m.start()
-        where = "p1"
-        if pos is None:
-            for rx in entry.get("titres", []):
-                m = re.search(rx, text)
-                if m:
-                    pos, where = 100000 + m.start(), "doc"
-                    break
-        code = any(re.search(rx, text) for rx in entry.get("codes", []))
-        if pos is None and not code:
-            continue
-        key = (pos if pos is not None else 200000, 0 if code else 1)
-        if best is None or key < best[0]:
-            best = (key, entry, where, code)
-    if best is None:
-        return
-    (pos, _), entry, where, code = best
-    ident.method = "code" if code else "titre"
-    ident.confidence = 0.95 if code and pos < 2000 else 0.9 if pos < 600 else 0.7 if pos < 100000 else 0.5
+def _key(entry: dict) -> str:
     if entry.get("separateur"):
+        return "separateur"
+    if entry.get("a_ne_pas_envoyer"):
+        return "nts:" + entry["a_ne_pas_envoyer"]
+    return entry["piece"]
+
+
+_MENTION: list = []
+
+
+def _mention_re():
+    if not _MENTION:
+        cues = resources.load_yaml_shared("validators", "forms", "documents.yaml").get("mentions", [])
+        _MENTION.append(re.compile("|".join(f"(?:{m})" for m in cues)) if cues else None)
+    return _MENTION[0]
+
+
+def page_scores(folded: str) -> dict[str, float]:
+    """Weighed evidence for every pièce on one page (folded text, lines kept)."""
+    mention = _mention_re()
+    lines = [ln for ln in folded.split("\n") if ln.strip()]
+    own = [ln for ln in lines if not (mention and mention.search(ln))]  # a citation never decides
+    top = " ".join(own[:3])
+    body = " ".join(own)
+    out: dict[str, float] = {}
+    head = opens_piece(folded)  # only the first title of the page is its title
+    for entry in catalogue():
+        score = 0.0
+        titles = entry.get("titres", [])
+        if head == _key(entry) and any(re.search(rx, top) for rx in titles):
+            score += W_TITLE_TOP
+        elif head == _key(entry):  # its title or code heads the page, below the first lines
+            score += W_TITLE_ZONE
+        elif any(re.search(rx, body) for rx in titles):
+            score += W_TITLE_BODY
+        if any(re.search(rx, body) for rx in entry.get("codes", [])):
+            score += W_CODE
+        score += W_HEADING * min(MAX_HEADINGS // W_HEADING,
+                                 sum(1 for rx in entry.get("rubriques", []) if re.search(rx, body)))
+        score += W_PHRASE * min(MAX_PHRASES, sum(1 for rx in entry.get("phrases", []) if re.search(rx, body)))
+        if score:
+            out[_key(entry)] = score
+    return out
+
+
+def opens_piece(folded: str) -> Optional[str]:
+    """The pièce whose title (or printed code) heads this page: where a new pièce starts."""
+    mention = _mention_re()
+    own = [ln for ln in folded.split("\n") if ln.strip() and not (mention and mention.search(ln))]
+    zone = " ".join(own[:TITLE_LINES])
+    found = [(m.start(), _key(e)) for e in catalogue() for rx in e.get("titres", []) + e.get("codes", [])
+             if (m := re.search(rx, zone))]
+    return min(found)[1] if found else None
+
+
+def _sum_scores(per_page: list[dict]) -> dict[str, float]:
+    """A part's evidence: its first page counts whole, the others half."""
+    total: dict[str, float] = {}
+    for n, sc in enumerate(per_page):
+        for k, v in sc.items():
+            total[k] = total.get(k, 0.0) + (v if n == 0 else v / 2)
+    return total
+
+
+def split_parts(fd: FileData) -> list[tuple[int, int]]:
+    """Page ranges (0-based, inclusive) of the pièces of one file: a part ends where a page opens
+    another pièce (its title or code at the top), or shows strong evidence for another one."""
+    if len(fd.pages) < 2:
+        return [(0, max(0, len(fd.pages) - 1))]
+    starts, current = [0], None
+    for p in fd.pages:
+        folded = p.folded
+        if not folded.strip():
+            continue  # a blank page continues the part
+        opened = opens_piece(folded)
+        sc = page_scores(folded)
+        if current is None:
+            current = opened or (max(sc, key=sc.get) if sc else None)
+            continue
+        best = max(sc, key=sc.get) if sc else None
+        if opened and opened != current:
+            starts.append(p.index)
+            current = opened
+        elif best and best != current and sc[best] >= W_TITLE_ZONE + 1 and sc.get(current, 0) <= W_HEADING:
+            starts.append(p.index)
+            current = best
+    ends = [s - 1 for s in starts[1:]] + [len(fd.pages) - 1]
+    return list(zip(starts, ends))
+
+
+def _method(ident: Identified, key: str) -> str:
+    """code | titre | indices: the strongest kind of cue found for the winner (for the report)."""
+    entry = next((e for e in catalogue() if _key(e) == key), {})
+    text = " ".join(p.folded for p in ident.pages) if ident.data else ""
+    if any(re.search(rx, text) for rx in entry.get("codes", [])):
+        return "code"
+    if any(re.search(rx, text) for rx in entry.get("titres", [])):
+        return "titre"
+    return "indices"
+
+
+def _decide(ident: Identified, scores: dict[str, float], n_pages: int) -> None:
+    """The best candidate when it wins by a margin; else the two it hesitates between."""
+    if n_pages:
+        for e in catalogue():
+            lo_hi = e.get("pages")
+            k = _key(e)
+            if lo_hi and k in scores and not lo_hi[0] <= n_pages <= lo_hi[1]:
+                scores[k] -= W_PAGES
+    ranked = sorted(((v, k) for k, v in scores.items() if v >= MIN_SCORE), reverse=True)
+    if not ranked:
+        return
+    (best, key), second = ranked[0], (ranked[1] if len(ranked) > 1 else (0.0, None))
+    ident.method = _method(ident, key)
+    ident.confidence = round(min(0.99, 0.5 + best / 40), 2)
+    if second[1] is not None and (best - second[0] < MARGIN or best < RATIO * second[0]):
+        ident.candidates = [(key, best), (second[1], second[0])]
+        ident.confidence = round(min(ident.confidence, 0.5), 2)
+    if key == "separateur":
         ident.separator = True
-    elif entry.get("a_ne_pas_envoyer"):
-        ident.not_to_send = entry["a_ne_pas_envoyer"]
+    elif key.startswith("nts:"):
+        ident.not_to_send = key[4:]
     else:
-        ident.piece = entry["piece"]
+        ident.piece = key
 
 
 def _identity(ident: Identified, text: str) -> None:
     f = read_fields(ident.data, load_form("identite"))
-    ident.names = {k: v for k in ("nom_naissance", "nom_usage", "prenoms") if (v := f.get(k))}
+    # Folded like the text (no accents, lower case): names are compared, never shown from here.
+    ident.names = {k: fold_keep_lines(v).strip() for k in ("nom_naissance", "nom_usage", "prenoms")
+                   if (v := f.get(k))}
     ident.birth_date = f.get("date_naissance")
     ident.nirs = list(dict.fromkeys(f.get("nir") or []))
     if not ident.nirs:

@@ -24,7 +24,18 @@ def ocr_pages(fd: FileData, plan: dict) -> None:
         page = fd.pages[index]
         img = render(fd, index, dpi=OCR_DPI, crop=crop)
         ox, oy = (crop[0], crop[1]) if crop else (0.0, 0.0)
-        words = tesseract_words(img, OCR_DPI, ox, oy)
+        words, conf = tesseract_words(img, OCR_DPI, ox, oy, with_conf=True)
+        if conf < LOW_CONF and not page.rotation:
+            # Little read, and badly: the page may be turned. Ask Tesseract's orientation
+            # detection on the whole page, turn it upright, read it again.
+            turn = orientation(render(fd, index, dpi=OSD_DPI) if crop else img)
+            if turn:
+                page.rotation = turn
+                if turn in (90, 270):
+                    page.width, page.height = page.height, page.width
+                crop = None  # a zone of a turned page is another zone: read it whole
+                img = render(fd, index, dpi=OCR_DPI)
+                words, conf = tesseract_words(img, OCR_DPI, 0.0, 0.0, with_conf=True)
         page.words = words
         page.text = words_to_text(words)
         page.ocr = True
@@ -44,11 +55,27 @@ def tesseract(img, *args: str, timeout: float = 180) -> str:
         return ""  # an unreadable page reads as empty; the run goes on
 
 
-def tesseract_words(img, dpi: int, ox: float = 0.0, oy: float = 0.0) -> list[Word]:
+LOW_CONF = 55.0  # mean word confidence under which a page may be turned
+OSD_DPI = 150
+
+
+def orientation(img) -> int:
+    """Degrees to turn a page clockwise to read it upright (Tesseract OSD); 0 when unsure."""
+    import re
+
+    out = tesseract(img, "--psm", "0", "-c", "min_characters_to_try=10", timeout=60)
+    m = re.search(r"Rotate:\s*(\d+)", out)
+    c = re.search(r"Orientation confidence:\s*([\d.]+)", out)
+    if not m or (c and float(c.group(1)) < 1.0):
+        return 0
+    return int(m.group(1)) % 360
+
+
+def tesseract_words(img, dpi: int, ox: float = 0.0, oy: float = 0.0, with_conf: bool = False):
     out = tesseract(img, "-l", "fra", "--psm", "3", "-c", "preserve_interword_spaces=1",
                     "-c", "tessedit_do_invert=0", "tsv")
     k = 72 / dpi
-    words = []
+    words, confs = [], []
     for row in out.splitlines()[1:]:
         cols = row.split("\t")
         if len(cols) < 12 or cols[0] != "5" or not cols[11].strip():
@@ -57,6 +84,13 @@ def tesseract_words(img, dpi: int, ox: float = 0.0, oy: float = 0.0) -> list[Wor
         line = int(cols[2]) * 10000 + int(cols[3]) * 100 + int(cols[4])
         words.append(Word(cols[11].strip(), ox + left * k, oy + top * k,
                           ox + (left + width) * k, oy + (top + height) * k, line))
+        try:
+            confs.append(float(cols[10]))
+        except ValueError:
+            pass
+    if with_conf:
+        # No word at all on an inked zone reads as « unsure » too (a turned page often gives none).
+        return words, (sum(confs) / len(confs) if len(confs) >= 3 else 0.0)
     return words
 
 def words_to_text(words: list[Word]) -> str:

@@ -7,8 +7,13 @@ from pipeline.read.document import FileData, Word
 
 
 def render(fd: FileData, index: int, dpi: int = 150, crop=None):
-    """Grey PIL image of page `index`; `crop` = (x0, top, x1, bottom) in points."""
+    """Grey PIL image of page `index`; `crop` = (x0, top, x1, bottom) in points.
+
+    A page the OCR found turned (`Page.rotation`) is drawn upright: its boxes are upright too.
+    """
     page = fd.pages[index]
+    if page.rotation:
+        return _render_turned(fd, index, dpi, crop)
     if fd.kind == "pdf":
         import pypdfium2 as pdfium
 
@@ -42,6 +47,26 @@ def render(fd: FileData, index: int, dpi: int = 150, crop=None):
     if abs(scale - 1) > 0.05:
         img = img.resize((max(1, int(img.width * scale)), max(1, int(img.height * scale))))
     return img
+
+def _render_turned(fd: FileData, index: int, dpi: int, crop):
+    page = fd.pages[index]
+    rot = page.rotation
+    page.rotation = 0
+    w, h = page.width, page.height
+    if rot in (90, 270):  # the stored size is the upright one: draw the file's page as it is
+        page.width, page.height = h, w
+    try:
+        img = render(fd, index, dpi=dpi)
+    finally:
+        page.rotation, page.width, page.height = rot, w, h
+    img = img.rotate(-rot, expand=True)  # clockwise
+    if crop:
+        k = img.width / page.width
+        x0, top, x1, bottom = crop
+        img = img.crop((int(max(0, x0) * k), int(max(0, top) * k),
+                        int(min(page.width, x1) * k), int(min(page.height, bottom) * k)))
+    return img
+
 
 def dark_share(img, threshold: int = 128) -> float:
     """Share of dark pixels in a grey image."""

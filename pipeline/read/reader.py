@@ -120,6 +120,7 @@ def _read_pdf(fd: FileData) -> None:
         if len(doc) > max_pages.valeur:
             fd.problem = limits.exceeded("trop de pages", len(doc), max_pages)
             return
+        widgets = False  # form fields, even when a merge lost the form's catalogue entry
         for i in range(len(doc)):
             page = doc[i]
             w, h = page.get_size()
@@ -130,34 +131,54 @@ def _read_pdf(fd: FileData) -> None:
                 dpi = 100 if has else 150
                 crop = (w * 0.55, 0, 0, h * 0.70)
                 fd.corner = page.render(scale=dpi / 72, crop=crop, grayscale=True).to_pil()
+            for k in range(raw.FPDFPage_GetAnnotCount(page.raw)):
+                annot = raw.FPDFPage_GetAnnot(page.raw, k)
+                if raw.FPDFAnnot_GetSubtype(annot) == raw.FPDF_ANNOT_WIDGET:
+                    widgets = True
+                raw.FPDFPage_CloseAnnot(annot)
             page.close()
             fd.pages.append(Page(i, w, h, text if has else "", has_text_layer=has))
         try:
             fd.metadata = {k: v for k, v in doc.get_metadata_dict().items() if v}
         except Exception:
             pass
-        has_form = raw.FPDF_GetFormType(doc.raw) != 0
+        has_form = raw.FPDF_GetFormType(doc.raw) != 0 or widgets
     finally:
         doc.close()
     if has_form:
         _pdf_fields(fd)
 
 def _pdf_fields(fd: FileData) -> None:
-    """AcroForm values (pypdf): forms filled on screen keep their values out of the page text."""
+    """AcroForm values (pypdf): forms filled on screen keep their values out of the page text.
+
+    Read from each page's widgets, so a field's page is known (a file holding several forms)
+    and a form merged into another file without its catalogue entry is still read.
+    """
+    where: dict = {}
     try:
         from pypdf import PdfReader
 
         reader = PdfReader(str(fd.path))
-        for name, f in (reader.get_fields() or {}).items():
-            value = f.get("/V")
-            if value not in (None, "", "/Off"):
-                fd.form_fields[name] = str(value)
+        for index, page in enumerate(reader.pages):
+            for ref in page.get("/Annots") or []:
+                a = ref.get_object()
+                if a.get("/Subtype") != "/Widget":
+                    continue
+                parent = a.get("/Parent")
+                parent = parent.get_object() if parent is not None else {}
+                name = a.get("/T") or parent.get("/T")
+                value = a.get("/V", parent.get("/V"))
+                if name is None or value in (None, "", "/Off"):
+                    continue
+                fd.form_fields[str(name)] = str(value)
+                where[str(name)] = index
     except Exception:
         pass  # the text is what counts
-    if fd.form_fields and fd.pages:
+    fd.metadata["_field_pages"] = where
+    for index in sorted(set(where.values())):
         # Values typed into fields are part of what a person reads on the form.
-        extra = "\n".join(f"{k} : {v}" for k, v in fd.form_fields.items())
-        fd.pages[0].text += "\n" + extra
+        extra = "\n".join(f"{k} : {v}" for k, v in fd.form_fields.items() if where.get(k) == index)
+        fd.pages[index].text += "\n" + extra
 
 def _read_image(fd: FileData) -> None:
     from PIL import Image, ImageSequence

@@ -1,0 +1,378 @@
+"""Read the fields of a form description (validators/forms/*.yaml) from the pages' layout.
+
+Each field names its label synonyms (`synonymes`, data); the label is found on the page's
+lines, the value taken right of it or under it. Checkboxes have three answers: ticked, empty,
+unreadable; an unreadable one leaves the field at None and says so in `evidence` (page, box,
+text read), never the opposite answer. Fields whose label is nowhere are left out of the
+result, so the caller can fall back on the text reader.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from pipeline.read import layout as L
+
+LOW_INK, TICK_INK = 0.05, 0.12
+
+
+@dataclass
+class Evidence:
+    page: int  # 1-based
+    box: tuple  # (x0, top, x1, bottom) in points
+    text: str
+    state: str = "lu"  # lu | vide | illisible
+
+    def as_dict(self) -> dict:
+        return {"page": self.page, "box": [round(v, 1) for v in self.box], "texte": self.text, "etat": self.state}
+
+
+def page_lines(fd, index: int, doc=None) -> list:
+    """Lines of a page (cached on the page): OCR words, else the text layer's words."""
+    page = fd.pages[index]
+    cached = getattr(page, "_lines", None)
+    if cached is not None:
+        return cached
+    if page.words is None and page.has_text_layer and fd.kind == "pdf":
+        import pypdfium2 as pdfium
+
+        own = doc is None
+        doc = doc or pdfium.PdfDocument(str(fd.path))
+        try:
+            p = doc[index]
+            page.words = L.pdf_words(p, page.height)
+            p.close()
+        finally:
+            if own:
+                doc.close()
+    lines = L.make_lines(page.words or [])
+    page._lines = lines
+    return lines
+
+
+def _box(words) -> tuple:
+    if not words:
+        return (0, 0, 0, 0)
+    return (min(w.x0 for w in words), min(w.top for w in words), max(w.x1 for w in words), max(w.bottom for w in words))
+
+
+def _plain(rx: str) -> str:
+    """A readable phrase from a label regex (first alternative), for anchors given as regexes."""
+    s = re.sub(r"\([^()]*\)\?", "", rx)
+    s = re.sub(r"\(([^|()]*)\|[^()]*\)", r"\1", s)
+    s = s.split("|")[0]
+    s = re.sub(r"\\[bsw]", " ", s)
+    return re.sub(r"[\\?()\[\]^$*+.]", "", s).strip()
+
+
+_SYN: dict = {}
+
+
+def synonyms(spec_value) -> list[str] | dict:
+    """A field's label synonyms: its own list, or a name in validators/forms/synonymes.yaml."""
+    if isinstance(spec_value, str):
+        if not _SYN:
+            from pipeline import resources
+
+            _SYN.update(resources.load_yaml_shared("validators", "forms", "synonymes.yaml"))
+        return _SYN.get(spec_value, [spec_value])
+    return spec_value or []
+
+
+def _after(spec) -> Optional[str]:
+    return spec.get("apres_texte") or spec.get("apres")
+
+
+class FormReader:
+    def __init__(self, fd, form: dict):
+        self.fd, self.form = fd, form
+        self.pages = [p.index for p in fd.pages if (p.text or p.words) and not getattr(p, "outside", False)]
+        self.lines: dict[int, list] = {}
+        self.labels: dict[int, L.Labels] = {}
+        phrases = list(form.get("libelles_texte", []))
+        for spec in form.get("champs", {}).values():
+            syn = synonyms(spec.get("synonymes"))
+            if spec.get("type") in ("ouinon", "case", "choix"):
+                continue  # a question's wording may be a value's words (« Inaptitude absolue… »)
+            if isinstance(syn, list):
+                phrases += syn
+        phrases += [_plain(x) for x in form.get("libelles", [])]
+        self.phrases = [p for p in phrases if L.phrase_key(p)]
+        self.evidence: dict[str, dict] = {}
+        doc = None
+        if fd.kind == "pdf" and any(fd.pages[i].words is None for i in self.pages):
+            import pypdfium2 as pdfium
+
+            doc = pdfium.PdfDocument(str(fd.path))
+        try:
+            for i in self.pages:
+                self.lines[i] = page_lines(fd, i, doc)
+                self.labels[i] = L.Labels(self.lines[i], self.phrases, fuzzy=fd.pages[i].ocr)
+        finally:
+            if doc is not None:
+                doc.close()
+
+    # -- where -----------------------------------------------------------------------------
+    def hits(self, synonyms: list[str], after: Optional[str] = None, start_only: bool = True):
+        """(page index, Hit) in reading order, after the anchor when one is given."""
+        anchor = None
+        if after:
+            anchor = self._first(self._syn(after), start_only=False)
+            if anchor is None:
+                return []
+        out = []
+        for i in self.pages:
+            if anchor is not None and i < anchor[0]:
+                continue
+            for h in L.find_labels(self.lines[i], synonyms, fuzzy=self.fd.pages[i].ocr, start_only=start_only):
+                if anchor is not None and i == anchor[0] and h.line < anchor[1].line:
+                    continue
+                if anchor is not None and i == anchor[0] and h.line == anchor[1].line and h.first <= anchor[1].last:
+                    continue
+                out.append((i, h))
+        return out
+
+    def _first(self, synonyms, start_only=True):
+        hs = self.hits(synonyms, start_only=start_only)
+        return hs[0] if hs else None
+
+    def _syn(self, after: str) -> list[str]:
+        return [_plain(a) for a in after.split("|")] if "|" in after and "(" not in after else [_plain(after)]
+
+    def note(self, name, i, words, text, state="lu"):
+        self.evidence[name] = Evidence(i + 1, _box(words), text, state).as_dict()
+
+    # -- fields ----------------------------------------------------------------------------
+    def read(self, prior: Optional[dict] = None) -> dict:
+        """Every field whose label is on the pages; `prior`: values already known (fillable fields)."""
+        out: dict = {}
+        prior = prior or {}
+        for name, spec in self.form.get("champs", {}).items():
+            syn = synonyms(spec.get("synonymes"))
+            if not syn:
+                continue
+            kind = spec["type"]
+            cond = prior.get(spec["si"]) if spec.get("si") else None
+            if spec.get("si") and out.get(spec["si"]) is not None:
+                cond = out[spec["si"]]
+            if kind == "choix" and spec.get("si") and cond is not True:
+                if cond is False:
+                    out[name] = None
+                continue
+            try:
+                value = getattr(self, f"_{kind}")(name, spec, syn)
+            except _NotFound:
+                continue
+            out[name] = value
+        return out
+
+    def _text(self, name, spec, syn, block=False):
+        hs = self.hits(syn, _after(spec))
+        if not hs:
+            raise _NotFound
+        i, h = hs[0]
+        stops = tuple(spec.get("arret", ())) if block else ()
+        text, words = L.value_of(self.lines[i], h, self.labels[i], block=block, stops=stops)
+        ln = self.lines[i][h.line]
+        self.note(name, i, ln.words[h.first:h.last + 1] + words, text, "lu" if text else "vide")
+        return text, i, h
+
+    def _valeur(self, name, spec, syn):
+        return self._text(name, spec, syn)[0]
+
+    def _bloc(self, name, spec, syn):
+        return self._text(name, spec, syn, block=True)[0]
+
+    def _date(self, name, spec, syn):
+        from pipeline.read.labels import parse_date
+
+        text = self._text(name, spec, syn)[0]
+        return parse_date(re.sub(r"(?<=\d) (?=[/.\-])|(?<=[/.\-]) (?=\d)", "", text))
+
+    def _nir(self, name, spec, syn):
+        text = self._text(name, spec, syn)[0]
+        raw = text.lower().translate(str.maketrans({"o": "0", "l": "1", "i": "1"}))
+        m = re.match(r"[0-9ab][0-9ab .\u00a0]{11,26}", raw)
+        digits = re.sub(r"[^0-9ab]", "", m.group(0)).upper() if m else ""
+        return [digits] if 12 <= len(digits) <= 16 else []
+
+    def _ouinon(self, name, spec, syn):
+        hs = self.hits(syn, _after(spec), start_only=False)
+        if not hs:
+            raise _NotFound
+        for i, h in hs:
+            opts = L.find_options(self.lines[i], h, {"oui": ["oui"], "non": ["non"]})
+            if len(opts.found) < 2:
+                continue
+            return self._decide(name, i, opts, {"oui": True, "non": False})
+        raise _NotFound
+
+    def _decide(self, name, i, opts: L.Options, values: dict):
+        lines = self.lines[i]
+        marks = dict(opts.marks)
+        page = self.fd.pages[i]
+        words = {o: lines[li].words[k] for o, (li, k) in opts.found.items()}
+        if page.ocr or any(m in (None, "unknown") for m in marks.values()) or list(marks.values()).count("ticked") != 1:
+            inks = {o: self._ink(i, w) for o, w in words.items()}
+            if all(v is not None for v in inks.values()):
+                ticked = [o for o, v in inks.items() if v > TICK_INK and all(v > 1.8 * inks[p] for p in inks if p != o)]
+                if len(ticked) == 1:
+                    marks = {o: "ticked" if o == ticked[0] else "empty" for o in inks}
+                elif all(v < LOW_INK for v in inks.values()):
+                    marks = {o: "empty" for o in inks}
+                elif not page.ocr and list(marks.values()).count("ticked") == 1:
+                    pass  # glyphs said it already
+                else:
+                    marks = {o: "unknown" for o in inks}
+        ticked = [o for o, m in marks.items() if m == "ticked"]
+        text = " ".join(f"{'[X]' if marks[o] == 'ticked' else '[ ]' if marks[o] == 'empty' else '[?]'} {words[o].text}"
+                        for o in words)
+        ws = list(words.values())
+        if len(ticked) == 1 and all(m in ("empty", None) for o, m in marks.items() if o != ticked[0]):
+            self.note(name, i, ws, text)
+            return values[ticked[0]]
+        if all(m == "empty" for m in marks.values()) or all(m is None for m in marks.values()):
+            self.note(name, i, ws, text, "vide")
+            return None
+        self.note(name, i, ws, text, "illisible")
+        return None
+
+    def _ink(self, i, word) -> Optional[float]:
+        from pipeline.read.pixels import box_value
+
+        try:
+            return box_value(self.fd, i, word)
+        except Exception:
+            return None
+
+    def _case(self, name, spec, syn):
+        hs = self.hits(syn, _after(spec), start_only=False)
+        if not hs:
+            raise _NotFound
+        i, h = hs[0]
+        ln = self.lines[i][h.line]
+        mark = L.mark_before(ln, h.first)
+        if mark in (None, "unknown") or self.fd.pages[i].ocr:
+            v = self._ink(i, ln.words[h.first])
+            if v is not None:
+                mark = "ticked" if v > TICK_INK else "empty" if v < LOW_INK else "unknown"
+        words = ln.words[h.first:h.last + 1]
+        if mark == "ticked":
+            self.note(name, i, words, "[X] " + ln.text(h.first, h.last + 1))
+            return True
+        if mark in ("empty", None):
+            self.note(name, i, words, "[ ] " + ln.text(h.first, h.last + 1), "vide")
+            return False
+        self.note(name, i, words, "[?] " + ln.text(h.first, h.last + 1), "illisible")
+        return None
+
+    def _choix(self, name, spec, syn):
+        found = {}
+        for opt, labels in syn.items() if isinstance(syn, dict) else []:
+            hs = self.hits(labels, _after(spec), start_only=False)
+            if hs:
+                i, h = hs[0]
+                ln = self.lines[i][h.line]
+                mark = L.mark_before(ln, h.first)
+                if mark in (None, "unknown") or self.fd.pages[i].ocr:
+                    v = self._ink(i, ln.words[h.first])
+                    if v is not None:
+                        mark = "ticked" if v > TICK_INK else "empty" if v < LOW_INK else "unknown"
+                found[opt] = (mark, i, ln.words[h.first:h.last + 1])
+        if not found:
+            raise _NotFound
+        ticked = [o for o, (m, _, _) in found.items() if m == "ticked"]
+        if len(ticked) == 1 and not any(m == "unknown" for m, _, _ in found.values()):
+            m, i, ws = found[ticked[0]]
+            self.note(name, i, ws, ticked[0])
+            return ticked[0]
+        m, i, ws = next(iter(found.values()))
+        self.note(name, i, ws, ", ".join(f"{o}: {m}" for o, (m, _, _) in found.items()),
+                  "vide" if not ticked and not any(m == "unknown" for m, _, _ in found.values()) else "illisible")
+        return None
+
+    def _signature(self, name, spec, syn):
+        from pipeline.read.pixels import ink_right_of
+
+        hs = self.hits(syn, _after(spec))
+        if not hs:
+            raise _NotFound
+        i, h = hs[0]
+        text, words = L.value_of(self.lines[i], h, self.labels[i])
+        ln = self.lines[i][h.line]
+        words = [w for w in words if w in ln.words]  # a line below is another field (« Cachet : »)
+        text = " ".join(w.text for w in words).strip(" :_.…")
+        if text and not re.fullmatch(r"[\s_.…\-]*", text):
+            self.note(name, i, ln.words[h.first:h.last + 1] + words, text)
+            return True
+        ink = ink_right_of(self.fd, i, ln.words[h.last])
+        self.note(name, i, ln.words[h.first:h.last + 1], "trait manuscrit" if ink > 0.01 else "",
+                  "lu" if ink > 0.01 else "vide")
+        return ink > 0.01
+
+    def _membres(self, name, spec, syn):
+        # The list's own label opens its line (« Membres : »), not « … signé par les membres ».
+        hs = self.hits(syn) or self.hits(syn, start_only=False)
+        if not hs:
+            raise _NotFound
+        i, h = hs[0]
+        lines = self.lines[i]
+        stops = [L.phrase_key(s) for s in spec.get("arret_texte", [])]
+        rows, words = [], []
+        for li in range(h.line + 1, len(lines)):
+            ln = lines[li]
+            key = " ".join(k for k in ln.keys if k)
+            if L._is_heading(ln) or any(key.startswith(s) for s in stops if s):
+                break
+            rows.append(ln.text())
+            words += ln.words
+        roles = {k: [v.split() for v in vs] for k, vs in self.form.get("roles_mots", {}).items()}
+        presences = {k: [v.split() for v in vs] for k, vs in self.form.get("presences_mots", {}).items()}
+        members = L.parse_member_rows(rows, roles, presences,
+                                      tuple(L.phrase_key(" ".join(self.form.get("mots_hors_nom", []))).split()))
+        self.note(name, i, words, f"{len(members)} membre(s) lus", "lu" if members else "vide")
+        return [{"role": m["role"], "nom": m["nom"], "presence": m["presence"], "signe": m["signe"]} for m in members]
+
+
+class _NotFound(Exception):
+    pass
+
+
+def acroform_values(fd, form: dict) -> dict:
+    """Fields of a fillable PDF through the form's field map (`champs_pdf`, per version)."""
+    from pipeline.read.labels import parse_date
+
+    if not fd.form_fields:
+        return {}
+    out: dict = {}
+    specs = form.get("champs", {})
+    for mapping in (form.get("champs_pdf") or {}).values():
+        for pdf_name, target in mapping.items():
+            if pdf_name not in fd.form_fields:
+                continue
+            raw = str(fd.form_fields[pdf_name]).strip()
+            name, _, opt = target.partition("=")
+            kind = specs.get(name, {}).get("type")
+            if opt:
+                if raw not in ("/Off", "Off", ""):
+                    out[name] = opt == "oui"
+            elif kind == "date":
+                out[name] = parse_date(raw)
+            elif kind == "nir":
+                digits = re.sub(r"[^0-9ABab]", "", raw).upper()
+                out[name] = [digits] if digits else []
+            else:
+                out[name] = raw
+    return out
+
+
+def read_form_layout(fd, form: dict) -> tuple[dict, dict]:
+    """(values, evidence) of the fields whose label is found on the pages (fillable fields first)."""
+    if not any(s.get("synonymes") for s in form.get("champs", {}).values()):
+        return {}, {}
+    r = FormReader(fd, form)
+    acro = acroform_values(fd, form)
+    values = r.read(acro)
+    values.update(acro)  # a fillable field's value is what was typed: it wins
+    return values, r.evidence

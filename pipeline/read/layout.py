@@ -1,0 +1,413 @@
+"""Fields from the page's layout: words with boxes → lines → labels (with synonyms, tolerant of
+case, accents, hyphenation and OCR noise) → the value right of or under each label.
+
+Words come from the PDF text layer (pdfium character boxes, fast) or from the OCR's word
+boxes. A value stops at the next known label; a label is never taken as a value.
+"""
+from __future__ import annotations
+
+import ctypes
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from pipeline.text import strip_accents
+
+
+def wfold(s: str) -> str:
+    """A word folded for matching: lower case, no accents, letters and digits only."""
+    s = strip_accents(s or "").lower().replace("œ", "oe")
+    return re.sub(r"[^a-z0-9]", "", s)
+
+
+def phrase_key(s: str) -> str:
+    """A label folded for matching: folded words joined by single spaces (« Né(e) le » → « nee le »)."""
+    s = strip_accents(s or "").lower().replace("œ", "oe").replace("’", "'")
+    s = re.sub(r"\(([a-z]{1,3})\)", r"\1", s)  # « prénom(s) » → « prenoms », « né(e) » → « nee »
+    return " ".join(w for w in (wfold(x) for x in re.split(r"[\s/]+", s)) if w)
+
+
+# ------------------------------------------------------------------ words from a text layer
+def pdf_words(pdf_page, height: float):
+    """Words of a pypdfium2 page with boxes in points, origin top-left (like pdfplumber)."""
+    import pypdfium2.raw as raw
+
+    from pipeline.read.document import Word
+
+    tp = pdf_page.get_textpage()
+    try:
+        n = tp.count_chars()
+        if n <= 0:
+            return []
+        text = tp.get_text_range(0, n)
+        out, cur = [], None
+        l, r, b, t = (ctypes.c_double() for _ in range(4))
+        for i, ch in enumerate(text[:n]):
+            if ch.isspace() or ch in "\x00\ufffe":
+                cur = None
+                continue
+            if not raw.FPDFText_GetCharBox(tp.raw, i, l, r, b, t):
+                continue
+            x0, x1, top, bottom = l.value, r.value, height - t.value, height - b.value
+            h = max(3.0, cur[4] - cur[3]) if cur is not None else 0
+            # Overlapping boxes continue the word (ligatures: « ﬁ » gives two chars on one box).
+            if (cur is not None and cur[1] - 1 <= x0 and x0 - cur[2] < 0.45 * h
+                    and abs((top + bottom) / 2 - (cur[3] + cur[4]) / 2) < 0.6 * h):
+                cur[0] += ch
+                cur[2] = max(cur[2], x1)
+                cur[3], cur[4] = min(cur[3], top), max(cur[4], bottom)
+            else:
+                cur = [ch, x0, x1, top, bottom]
+                out.append(cur)
+        return [Word(s, x0, top, x1, bottom) for s, x0, x1, top, bottom in out]
+    finally:
+        tp.close()
+
+
+# ------------------------------------------------------------------ lines
+@dataclass
+class Line:
+    words: list
+    top: float
+    bottom: float
+    keys: list[str] = field(default_factory=list)  # folded word per word ("" for a mark)
+
+    @property
+    def x0(self) -> float:
+        return self.words[0].x0
+
+    @property
+    def height(self) -> float:
+        return max(4.0, self.bottom - self.top)
+
+    def text(self, i: int = 0, j: Optional[int] = None) -> str:
+        return " ".join(w.text for w in self.words[i:j])
+
+
+def make_lines(words) -> list[Line]:
+    """Words grouped into lines by vertical overlap, each line sorted left to right."""
+    ws = sorted((w for w in words if w.text.strip()), key=lambda w: ((w.top + w.bottom) / 2, w.x0))
+    lines: list[Line] = []
+    for w in ws:
+        mid = (w.top + w.bottom) / 2
+        h = max(3.0, w.bottom - w.top)
+        for ln in reversed(lines[-3:]):
+            lmid = (ln.top + ln.bottom) / 2
+            if abs(mid - lmid) < 0.45 * max(h, ln.bottom - ln.top):
+                ln.words.append(w)
+                ln.top, ln.bottom = min(ln.top, w.top), max(ln.bottom, w.bottom)
+                break
+        else:
+            lines.append(Line([w], w.top, w.bottom))
+    for ln in lines:
+        ln.words.sort(key=lambda w: w.x0)
+        ln.keys = [wfold(w.text) for w in ln.words]
+    lines.sort(key=lambda ln: ln.top)
+    return lines
+
+
+# ------------------------------------------------------------------ labels
+@dataclass
+class Hit:
+    line: int
+    first: int  # index of the label's first word in the line
+    last: int  # index of its last word
+    score: float
+    label: str
+
+
+def _joined(keys: list[str], i: int) -> tuple[str, list[int]]:
+    """Folded words from i on, joined by spaces, with the word index of every character."""
+    s, owner = "", []
+    for j in range(i, len(keys)):
+        if not keys[j]:
+            continue
+        if s:
+            s += " "
+            owner.append(j)
+        s += keys[j]
+        owner += [j] * len(keys[j])
+    return s, owner
+
+
+def find_labels(lines: list[Line], synonyms: list[str], *, fuzzy: bool = False, start_only: bool = False,
+                min_score: float = 86.0) -> list[Hit]:
+    """Every place where one of `synonyms` is written, best first per line.
+
+    Exact on folded words for a text layer (hyphenated labels too: « Nom-de naissance »); with
+    `fuzzy` (OCR), rapidfuzz tolerates a few wrong letters. `start_only`: the label must open
+    its line or follow a large gap (a field label, not a word inside a sentence).
+    """
+    targets = [t for t in (phrase_key(s) for s in synonyms) if t]
+    hits: list[Hit] = []
+    for li, ln in enumerate(lines):
+        best = None
+        for i in range(len(ln.words)):
+            if not ln.keys[i]:
+                continue
+            if start_only and i > 0 and not _opens_column(ln, i):
+                continue
+            s, owner = _joined(ln.keys, i)
+            for t in targets:
+                score = 0.0
+                if s == t or s.startswith(t + " ") or (s.startswith(t) and len(t) >= 6):
+                    score, end = 100.0, len(t)
+                elif fuzzy and len(t) >= 5:
+                    from rapidfuzz import fuzz
+
+                    cand = s[:len(t) + 2]
+                    cut = cand.rfind(" ", 0, len(t) + 2) if len(cand) > len(t) else len(cand)
+                    best_local = (0.0, 0)
+                    for end_ in {len(t), cut, min(len(s), len(t) + 1), max(1, len(t) - 1)}:
+                        if end_ <= 0:
+                            continue
+                        sc = fuzz.ratio(s[:end_], t)
+                        if sc > best_local[0]:
+                            best_local = (sc, end_)
+                    score, end = best_local
+                    if score < min_score:
+                        continue
+                else:
+                    continue
+                last = owner[min(len(owner), end) - 1] if owner else i
+                cand_hit = Hit(li, i, last, score, t)
+                if best is None or (score, len(t)) > (best.score, len(best.label)):
+                    best = cand_hit
+            if best is not None and best.score == 100.0:
+                break
+        if best is not None:
+            hits.append(best)
+    return hits
+
+
+def _opens_column(ln: Line, i: int) -> bool:
+    prev = ln.words[i - 1]
+    gap = ln.words[i].x0 - prev.x1
+    return gap > 1.5 * ln.height or (not ln.keys[i - 1] and i == 1)
+
+
+class Labels:
+    """All known labels of a form on a page: to stop a value at the next label."""
+
+    def __init__(self, lines: list[Line], phrases: list[str], fuzzy: bool):
+        self.starts: set[tuple[int, int]] = set()
+        keys = [k for k in (phrase_key(p) for p in phrases) if k]
+        for li, ln in enumerate(lines):
+            for i in range(len(ln.words)):
+                if not ln.keys[i] or (i > 0 and not _opens_column(ln, i) and ln.words[i - 1].text.strip(" :") != ""):
+                    if i > 0:
+                        continue
+                s, _ = _joined(ln.keys, i)
+                for k in keys:
+                    if s == k or s.startswith(k + " "):
+                        self.starts.add((li, i))
+                        break
+                    if fuzzy and len(k) >= 6:
+                        from rapidfuzz import fuzz
+
+                        if fuzz.ratio(s[:len(k)], k) >= 88:
+                            self.starts.add((li, i))
+                            break
+
+    def at(self, li: int, i: int) -> bool:
+        return (li, i) in self.starts
+
+    def line_starts_with_label(self, li: int, first: int = 0) -> bool:
+        return (li, first) in self.starts
+
+
+HEADING = re.compile(r"^(partie|parties|cadre|section)\b")
+
+
+def _is_heading(ln: Line) -> bool:
+    key = " ".join(k for k in ln.keys if k)
+    return bool(HEADING.match(key))
+
+
+def value_of(lines: list[Line], hit: Hit, labels: Labels, *, block: bool = False, stops: tuple = (),
+             max_lines: int = 12) -> tuple[str, list]:
+    """The value written right of the label, else under it; (text, words). "" when empty."""
+    ln = lines[hit.line]
+    words = []
+    i = hit.last + 1
+    while i < len(ln.words) and ln.words[i].text.strip() in (":", ".", "-", "–", "_"):
+        i += 1
+    # Right of the label: up to the next label on the line (two columns) or a wide gap.
+    right = []
+    for j in range(i, len(ln.words)):
+        if labels.at(hit.line, j):
+            break
+        if right and ln.words[j].x0 - right[-1].x1 > 6 * ln.height and labels_near(labels, hit.line, j, ln):
+            break
+        right.append(ln.words[j])
+    col_end = next((ln.words[j].x0 for j in range(i, len(ln.words)) if labels.at(hit.line, j)), None)
+    words = right
+    texts = [" ".join(w.text for w in right)] if right else []
+    if right and not block:
+        # A long value wraps: following lines that start where the value started.
+        prev = ln
+        for li in range(hit.line + 1, min(len(lines), hit.line + 4)):
+            nxt = lines[li]
+            if nxt.top - prev.bottom > 0.9 * ln.height or abs(nxt.x0 - right[0].x0) > 3 or labels.at(li, 0):
+                break
+            cont = [w for k, w in enumerate(nxt.words) if col_end is None or w.x0 < col_end - 2]
+            texts.append(" ".join(w.text for w in cont))
+            words = words + cont
+            prev = nxt
+        return " ".join(texts).strip(" :_.…"), words
+    # Under the label: following lines that start inside the label's column, until a label.
+    x_min = ln.words[hit.first].x0 - 2.0 * ln.height
+    prev_bottom = ln.bottom
+    for li in range(hit.line + 1, min(len(lines), hit.line + 1 + max_lines)):
+        nxt = lines[li]
+        if nxt.top - prev_bottom > 2.2 * max(ln.height, nxt.height):
+            break
+        ws = [(k, w) for k, w in enumerate(nxt.words) if w.x0 >= x_min and (col_end is None or w.x0 < col_end - 2)]
+        if not ws:
+            if block:
+                continue
+            break
+        k0 = ws[0][0]
+        if labels.at(li, k0) or _is_heading(nxt):
+            break
+        key = " ".join(nxt.keys[k] for k, _ in ws if nxt.keys[k])
+        if any(re.match(s, key) for s in stops):
+            break
+        # stop at another label further right on that line (two columns)
+        cut = [w for k, w in ws if not any(labels.at(li, kk) for kk in range(k0 + 1, k + 1))]
+        texts.append(" ".join(w.text for w in cut))
+        words += cut
+        prev_bottom = nxt.bottom
+        if not block:
+            break
+    return " ".join(t for t in texts if t).strip(" :_.…"), words
+
+
+def labels_near(labels: Labels, li: int, j: int, ln: Line) -> bool:
+    return labels.at(li, j)
+
+
+# ------------------------------------------------------------------ checkboxes
+TICK_GLYPHS = re.compile(r"^(?:☒|☑|■|✓|✔|✗|✘|x|X|\[[xX✓✔]\]|\([xX✓✔]\)|\[[xX]|[xX]\]|\(x|x\))$")
+EMPTY_GLYPHS = re.compile(r"^(?:☐|□|\[\]|\[ \]|\(\)|\( \)|\[|\]|\(|\)|0|o|O|D|O\)|\[\)|\(\]|LI|L\]|\[1|1\])$")
+
+
+def mark_before(ln: Line, k: int) -> Optional[str]:
+    """« ticked » / « empty » / None (no mark written) from the token just before word k."""
+    w = ln.words[k]
+    text = w.text
+    # Mark glued to the option: « ☒Oui », « [X]Oui »
+    m = re.match(r"^(☒|☑|■|✓|✔|✗|✘|\[[xX]\]|\([xX]\))", text)
+    if m:
+        return "ticked"
+    if re.match(r"^(☐|□|\[\s?\]|\(\s?\))", text):
+        return "empty"
+    toks = []
+    j = k - 1
+    while j >= 0 and len(toks) < 3 and w.x0 - ln.words[j].x1 < 3.0 * ln.height:
+        if ln.keys[j] and ln.words[j].text not in ("x", "X", "o", "O", "D") and len(ln.keys[j]) > 1:
+            break
+        toks.insert(0, ln.words[j].text)
+        w = ln.words[j]
+        j -= 1
+    s = "".join(toks).replace(" ", "")
+    s = re.sub(r"^[?:;,.!«»\"'–-]+", "", s)  # the question's own punctuation is no mark
+    if not s:
+        return None
+    if TICK_GLYPHS.match(s) or re.fullmatch(r"[\[(]?[xX✓✔☒☑][\])]?", s):
+        return "ticked"
+    if EMPTY_GLYPHS.match(s) or re.fullmatch(r"[\[(]\s*[\])]", s):
+        return "empty"
+    return "unknown"
+
+
+@dataclass
+class Options:
+    found: dict  # option key → (line index, word index)
+    marks: dict  # option key → ticked | empty | unknown | None
+
+
+def find_options(lines: list[Line], hit: Hit, options: dict[str, list[str]], *, max_lines: int = 4) -> Options:
+    """Where each option word (« oui », « non ») is written after a question label."""
+    found, marks = {}, {}
+    for li in range(hit.line, min(len(lines), hit.line + 1 + max_lines)):
+        ln = lines[li]
+        start = hit.last + 1 if li == hit.line else 0
+        for k in range(start, len(ln.words)):
+            key = ln.keys[k]
+            if not key:
+                continue
+            for opt, names in options.items():
+                if opt in found:
+                    continue
+                for name in names:
+                    nk = phrase_key(name)
+                    s, owner = _joined(ln.keys, k)
+                    if s == nk or s.startswith(nk + " ") or (key.endswith(nk) and len(key) <= len(nk) + 2
+                                                             and " " not in nk):
+                        found[opt] = (li, k)
+                        marks[opt] = mark_before(ln, k)
+                        if marks[opt] is None and key != nk:
+                            # « XOui », « ONon »: the mark was read glued to the word
+                            head = ln.words[k].text[: len(ln.words[k].text) - len(name)]
+                            marks[opt] = ("ticked" if re.fullmatch(r"[\[(]?[xX✓✔☒☑][\])]?", head)
+                                          else "empty" if head else None)
+                        break
+        if len(found) == len(options):
+            break
+    return Options(found, marks)
+
+
+# ------------------------------------------------------------------ AF4 members
+def _has(words: set, spec) -> bool:
+    # « ladministration » (l'administration) ends with the word; « representant » must not
+    # count as « présent »: a word matches at its start, or at its end after an elided article.
+    return all(any(w.startswith(p) or (w.endswith(p) and len(w) - len(p) <= 2) for w in words) for p in spec)
+
+
+def _name_of(key: str, stop: set) -> str:
+    """What is left of a member row once its role, college, presence and signature words are out."""
+    out = []
+    for w in key.split():
+        base = w[1:] if w[:1] in ("l", "d") and w[1:] in stop else w
+        if base in stop or w in stop or len(w) < 2 or w.isdigit():
+            continue
+        out.append(w)
+    return " ".join(out)
+
+
+def parse_member_rows(rows: list[str], roles: dict, presences: dict, not_names: tuple = ()) -> list[dict]:
+    """Member rows in any column order: role, presence mode, signature per row.
+
+    `roles` / `presences`: id → list of word sets (all words of one set in the row).
+    A line without a role continues the previous row (a wrapped cell).
+    """
+    merged: list[str] = []
+    # A row opens with a role's first word or a presence word; a line with neither is a wrapped
+    # cell of the row above (« Représentant de » / « l'administration »).
+    anchors = [[spec[0]] for specs in roles.values() for spec in specs]
+    anchors += [spec for specs in presences.values() for spec in specs]
+    for row in rows:
+        key = phrase_key(row)
+        if not key:
+            continue
+        ws = set(key.split())
+        if any(_has(ws, spec) for spec in anchors) or not merged:
+            merged.append(key)
+        else:
+            merged[-1] += " " + key
+    stop = {w for specs in list(roles.values()) + list(presences.values()) for spec in specs for w in spec}
+    stop |= set(not_names)
+    out = []
+    for key in merged:
+        ws = set(key.split())
+        role = next((rid for rid, specs in roles.items() if any(_has(ws, s) for s in specs)), None)
+        if role is None:
+            continue
+        presence = next((pid for pid, specs in presences.items() if any(_has(ws, s) for s in specs)), None)
+        signed = not re.search(r"\bnon\s+sign|\bpas\s+sign", key) and bool(re.search(r"\bsign", key))
+        if presence == "absent":
+            signed = False
+        out.append({"role": role, "presence": presence or "present", "signe": signed, "texte": key,
+                    "nom": _name_of(key, stop)})
+    return out
