@@ -18,8 +18,9 @@ def _register_all() -> None:
     from pipeline.cli import dossier as cli_dossier
     from pipeline.cli import estimate as cli_estimate
     from pipeline.cli import watch as cli_watch
+    from pipeline.cli import serve as cli_serve
 
-    for module in (cli_dossier, cli_build, cli_check, cli_watch, cli_estimate):
+    for module in (cli_dossier, cli_build, cli_check, cli_watch, cli_estimate, cli_serve):
         module.register(app)
 
 
