@@ -163,7 +163,7 @@ def _rows(block: wizard.ListBlock, data: dict, extra: int):
     rows = []
     for i in range(len(items) + extra):
         rows.append([(f, f.path.replace("*", str(i)),
-                      wizard.display(wizard.get(data, f.path.replace("*", str(i))), f.kind)) for f in block.fields])
+                      wizard.shown(data, f, f.path.replace("*", str(i)))) for f in block.fields])
     return rows
 
 
@@ -207,7 +207,7 @@ def saisie(request, uid, slug):
     for item in wizard.step_fields(step, data):
         if isinstance(item, wizard.Field):
             items.append({"type": "field", "f": item, "name": item.path,
-                          "value": wizard.display(wizard.get(data, item.path), item.kind),
+                          "value": wizard.shown(data, item),
                           "error": by_name.get(item.path)})
         elif isinstance(item, wizard.ListBlock):
             rows = _rows(item, data, extra if wizard.get(data, item.path) else max(extra, 2))

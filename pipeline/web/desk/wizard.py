@@ -84,6 +84,7 @@ class Field:
     help: str = ""
     required: bool = False
     choices: list[tuple[str, str]] = field(default_factory=list)
+    default: Any = None  # the model's default, shown when nothing is saved yet (a box ticked by default)
 
 
 @dataclass
@@ -173,8 +174,9 @@ def make_field(path: str, label: str | None = None) -> Field:
     generic = path.replace(".*", "")
     two = ".".join(generic.split(".")[-2:])
     help_text = info.description or HELP.get(generic) or HELP.get(two) or ""
+    default = None if info.is_required() or info.default_factory is not None else info.default
     return Field(path, kind, label or LABELS.get(generic) or LABELS.get(two) or LABELS.get(last) or last,
-                 help_text, info.is_required(), choices)
+                 help_text, info.is_required(), choices, default if kind == "bool" else None)
 
 
 def _fields(prefix: str, names: str) -> list[Field]:
@@ -339,6 +341,12 @@ def put(data: dict, path: str, value) -> None:
         cur.pop(parts[-1], None)
     else:
         cur[parts[-1]] = value
+
+
+def shown(data: dict, f: Field, path: str | None = None) -> str:
+    """What an input shows: the saved answer, else the model's default for a yes/no box."""
+    value = get(data, path or f.path)
+    return display(f.default if value is None else value, f.kind)
 
 
 def display(value, kind: str) -> str:
