@@ -21,11 +21,12 @@ def _register_all() -> None:
     from pipeline.cli import forms as cli_forms
     from pipeline.cli import status as cli_status
     from pipeline.cli import watch as cli_watch
+    from pipeline.cli import serve as cli_serve
     from typer.core import TyperCommand
 
     from pipeline.cli.app import COMMAND_CLASS
 
-    for module in (cli_dossier, cli_build, cli_check, cli_bundle, cli_watch, cli_status, cli_estimate, cli_forms):
+    for module in (cli_dossier, cli_build, cli_check, cli_bundle, cli_watch, cli_status, cli_estimate, cli_forms, cli_serve):
         module.register(app)
     for info in app.registered_commands:  # French usage line and value types (cli/french.py)
         if info.cls in (None, TyperCommand):

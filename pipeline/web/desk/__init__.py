@@ -1,0 +1,1 @@
+"""The desk app: dossiers per collectivité, guided form, build, received pièces, audit log."""

@@ -1,0 +1,239 @@
+"""Rights, CSRF, audit log and bad uploads of the web desk (Django's test client, same database)."""
+from __future__ import annotations
+
+import html
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.web.conftest import client_for
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "samples" / "01_non_imputable_toutes_fonctions" / "dossier.yaml"
+SAMPLE_B = ROOT / "samples" / "03_accident_service_ati" / "dossier.yaml"
+
+
+def _dossier(coll_name: str, yaml_path: Path, build: bool = True):
+    from django.utils import timezone
+
+    from pipeline.web.desk import engine, services, wizard
+    from pipeline.web.desk.models import Collectivite, Dossier
+
+    d = Dossier.objects.create(collectivite=Collectivite.objects.get(nom=coll_name))
+    problems = services.save_yaml(d, wizard.load_yaml(yaml_path.read_text(encoding="utf-8")))
+    assert problems == [], [p.full for p in problems]
+    if build:  # documents as .docx only: the rights are what is tested here, not LibreOffice
+        plan, _, finish = engine.build_steps()
+        finish(plan(services.model_of(d)), None, services.build_dir(d).parent)
+        d.construit_le = timezone.now()
+        d.save()
+        services.refresh(d)
+    return d
+
+
+def _csrf(client, url="/") -> str:
+    client.get(url)
+    return client.cookies["csrftoken"].value
+
+
+@pytest.fixture(scope="module")
+def two(desk_data, completed_forms):
+    a = _dossier("Commune de Saint-Lô", SAMPLE)
+    b = _dossier("Commune de Coutances", SAMPLE_B)
+    c = client_for("gest_b")
+    token = _csrf(c, f"/dossiers/{b.uid}/")
+    with open(completed_forms["af3"], "rb") as fh:
+        r = c.post(f"/dossiers/{b.uid}/deposer/", {"fichiers": fh, "csrfmiddlewaretoken": token})
+    assert r.status_code == 302
+    assert b.pieces.count() == 1
+    return a, b
+
+
+def _urls_of(d) -> list[str]:
+    p = d.pieces.first()
+    urls = [f"/dossiers/{d.uid}/", f"/dossiers/{d.uid}/saisie/agent/", f"/dossiers/{d.uid}/saisie/verification/",
+            f"/dossiers/{d.uid}/dossier.yaml", f"/dossiers/{d.uid}/documents/{d.reference}.zip",
+            f"/dossiers/{d.uid}/documents/liste_des_pieces.txt", f"/dossiers/{d.uid}/calendrier.ics"]
+    if p is not None:
+        urls += [f"/dossiers/{d.uid}/pieces/{p.pk}/", f"/dossiers/{d.uid}/pieces/{p.pk}/apercu.png"]
+    return urls
+
+
+def test_owner_reaches_every_page_and_file(two):
+    _, b = two
+    c = client_for("gest_b")
+    for url in _urls_of(b):
+        assert c.get(url).status_code == 200, url
+
+
+def test_before_login_nothing_is_shown(two):
+    a, b = two
+    c = client_for(None)
+    for url in ["/", "/dossiers/nouveau/"] + _urls_of(b):
+        r = c.get(url)
+        assert r.status_code == 302 and r["Location"].startswith("/connexion/"), url
+    assert b.agent not in c.get("/connexion/").content.decode()
+
+
+def test_other_collectivite_is_404_by_page_and_by_url(two):
+    a, b = two
+    c = client_for("gest_a")
+    page = c.get("/").content.decode()
+    assert a.agent in page and b.agent not in page and b.reference not in page
+    assert b.agent not in c.get("/?q=" + b.agent.split()[-1]).content.decode()
+    for url in _urls_of(b):
+        r = c.get(url)
+        assert r.status_code == 404, url
+        assert b.agent.encode() not in r.content
+    token = _csrf(c)
+    for action in ("construire", "controler", "lot-final", "deposer"):
+        assert c.post(f"/dossiers/{b.uid}/{action}/", {"csrfmiddlewaretoken": token}).status_code == 404, action
+    assert c.post(f"/dossiers/{b.uid}/saisie/agent/", {"csrfmiddlewaretoken": token,
+                                                      "agent.nom_naissance": "X"}).status_code == 404
+    t = b.taches.first()
+    assert t is not None and c.get(f"/taches/{t.pk}/").status_code == 404
+    assert c.get("/dossiers/pas-un-identifiant/").status_code == 404
+    assert b.reference not in c.get("/cdg/export.csv").content.decode("utf-8-sig")
+    b.refresh_from_db()
+    assert "X" not in b.yaml.split("nom_naissance:")[1].split("\n")[0]
+
+
+def test_cdg_sees_the_collectivites_it_serves_only(two):
+    from pipeline.web.desk.models import Collectivite, Dossier
+
+    a, b = two
+    bayeux = Dossier.objects.create(collectivite=Collectivite.objects.get(nom="Commune de Bayeux"),
+                                    reference="INV-BAYEUX-1", agent="Paul Hors-Ressort")
+    c = client_for("cdg50")
+    page = c.get("/").content.decode()
+    assert a.agent in page and b.agent in page and "Hors-Ressort" not in page
+    assert c.get(f"/dossiers/{bayeux.uid}/").status_code == 404
+    csv = c.get("/cdg/export.csv").content.decode("utf-8-sig")
+    assert a.reference in csv and b.reference in csv and "INV-BAYEUX-1" not in csv
+
+
+def test_csrf_is_enforced_on_every_form(two):
+    _, b = two
+    c = client_for("gest_b")
+    n = b.pieces.count()
+    before = b.yaml
+    posts = [f"/dossiers/{b.uid}/{x}/" for x in ("construire", "controler", "lot-final", "deposer")] + [
+        f"/dossiers/{b.uid}/saisie/agent/", "/dossiers/nouveau/", "/dossiers/importer/", "/deconnexion/",
+        "/mot-de-passe/"]
+    for url in posts:
+        r = c.post(url, {"agent.nom_naissance": "Pirate"})
+        assert r.status_code == 403, url
+        assert "jeton de sécurité" in r.content.decode(), url
+    b.refresh_from_db()
+    assert b.yaml == before and b.pieces.count() == n
+    login = client_for(None).post("/connexion/", {"username": "gest_b", "password": "x"})
+    assert login.status_code == 403
+
+
+def test_medical_piece_access_is_journaled_and_admin_reads_it(two):
+    from pipeline.web.desk.models import Journal
+
+    _, b = two
+    p = b.pieces.first()
+    c = client_for("gest_b")
+    before = Journal.objects.count()
+    assert c.get(f"/dossiers/{b.uid}/pieces/{p.pk}/").status_code == 200
+    entry = Journal.objects.order_by("-pk").first()
+    assert Journal.objects.count() == before + 1
+    assert (entry.utilisateur, entry.fichier, entry.dossier) == ("gest_b", p.nom, b.reference)
+    assert entry.quand is not None
+    # No medical text in the log: only names and identifiers.
+    row = " ".join(str(getattr(entry, f.name)) for f in entry._meta.fields)
+    assert "Polyarthrite" not in row and "infirm" not in row.lower()
+    admin = client_for("admin").get("/admin/desk/journal/")
+    assert admin.status_code == 200 and "gest_b" in admin.content.decode() and p.nom in admin.content.decode()
+    assert client_for("gest_b").get("/admin/desk/journal/").status_code == 302
+
+
+def _drop(c, d, *files):
+    token = _csrf(c, f"/dossiers/{d.uid}/")
+    r = c.post(f"/dossiers/{d.uid}/deposer/", {"fichiers": list(files), "csrfmiddlewaretoken": token}, follow=True)
+    return html.unescape(r.content.decode())
+
+
+def _named(data: bytes, name: str):
+    f = io.BytesIO(data)
+    f.name = name
+    return f
+
+
+def test_bad_uploads_are_refused_in_french_and_nothing_is_saved(two, completed_forms):
+    from pipeline.web.desk import uploads
+
+    _, b = two
+    c = client_for("gest_b")
+    n = b.pieces.count()
+    recus = uploads.dossier_dir(b) / "recus"
+    files_before = sorted(p.name for p in recus.iterdir())
+    good = completed_forms["af4"].read_bytes()
+    cases = [
+        (_named(good[: len(good) // 3], "af4.pdf"), "abîmé"),
+        (_named(b"PK\x03\x04" + b"\x00" * 200, "lettre.pdf"), "n'est ni un PDF ni une image"),
+        (_named(b"", "vide.pdf"), "est vide"),
+        (_named(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 50, "scan.jpg"), "image abîmée"),
+    ]
+    for bad, reason in cases:
+        # A good file dropped with a bad one: the whole drop is refused.
+        page = _drop(c, b, _named(good, "af4_bon.pdf"), bad)
+        assert reason in page, (bad.name, re.findall(r'class="msg-error">([^<]+)', page))
+        assert "Aucun fichier de ce dépôt n'a été enregistré" in page
+        assert b.pieces.count() == n
+        assert sorted(p.name for p in recus.iterdir()) == files_before
+
+
+def test_upload_limits(two, completed_forms):
+    from django.test import override_settings
+
+    _, b = two
+    c = client_for("gest_b")
+    n = b.pieces.count()
+    with override_settings(UPLOAD_MAX_BYTES=2 * 1024 * 1024):
+        big = _named(b"%PDF-1.4\n" + b"0" * (3 * 1024 * 1024), "gros.pdf")
+        page = _drop(c, b, big)
+    assert "« gros.pdf » pèse 3,0 Mo : la limite est de 2 Mo par fichier" in page
+    with override_settings(UPLOAD_MAX_PAGES=1):
+        page = _drop(c, b, _named(completed_forms["af4"].read_bytes(), "af4.pdf"))
+    assert "« af4.pdf » compte 2 pages : la limite est de 1 pages par fichier" in page
+    assert b.pieces.count() == n
+
+
+def test_form_errors_use_the_validate_wording(two):
+    from pipeline.errors import InvalidInput
+    from pipeline.dossier.load import parse_text
+
+    _, b = two
+    c = client_for("gest_b")
+    token = _csrf(c, f"/dossiers/{b.uid}/saisie/agent/")
+    page = c.get(f"/dossiers/{b.uid}/saisie/agent/").content.decode()
+    post = dict(re.findall(r'<input name="(agent\.[a-z_.]+)" id="[^"]+" value="([^"]*)"', page))
+    post["agent.nir"] = "2 67 09 50 116 042 38"
+    post.update({"csrfmiddlewaretoken": token, "action": "enregistrer", "agent.civilite": "Monsieur",
+                 "agent.statut": "titulaire", "agent.affiliation_cnracl": "on"})
+    c.post(f"/dossiers/{b.uid}/saisie/agent/", post)
+    page = html.unescape(c.get(f"/dossiers/{b.uid}/saisie/agent/").content.decode())
+    b.refresh_from_db()
+    with pytest.raises(InvalidInput) as e:
+        parse_text(b.yaml, "dossier.yaml")
+    expected = next(p.message for p in e.value.problems if p.field == "agent.nir")
+    assert expected in page and "clé du NIR" in expected
+    assert 'class="champ en-erreur"' in page
+    export = c.get(f"/dossiers/{b.uid}/dossier.yaml").content.decode()
+    assert "2 67 09 50 116 042 38" in export
+
+
+def test_csv_neutralises_formulas(two):
+    from pipeline.web.desk.cdg import neutralise
+
+    a, _ = two
+    a.agent = '=HYPERLINK("http://exemple.invalid","clic")'
+    a.save()
+    csv = client_for("cdg50").get("/cdg/export.csv").content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in csv and ";=HYPERLINK" not in csv
+    assert neutralise("-2+3") == "'-2+3" and neutralise("@SUM(A1)") == "'@SUM(A1)" and neutralise("Durand") == "Durand"
