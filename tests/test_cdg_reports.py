@@ -7,6 +7,9 @@ changed so that three collectivités share the batch.
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,8 @@ import yaml
 
 from pipeline.check.cdg import load_cdg
 from pipeline.errors import InvalidInput
+from pipeline.text import fold
+from tests.paths import REPO
 from tests.fixtures_samples import SAMPLES, load_generator
 
 COLLECTIVITES = {
@@ -111,3 +116,161 @@ def test_cdg_identity_errors_name_file_field_line(tmp_path):
     with pytest.raises(InvalidInput) as e:
         load_cdg(bad)
     assert "logo" in str(e.value.problems[0]) and "ligne 5" in str(e.value.problems[0])
+
+
+# ---------------------------------------------------------------- parts 2 and 3: one report per collectivité
+def _run_cli(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline", *map(str, args)], capture_output=True, text=True,
+                          timeout=300, cwd=REPO)
+
+
+def _pdf_text(path: Path) -> tuple[str, int]:
+    import pdfplumber
+
+    with pdfplumber.open(path) as pdf:
+        return "\n".join(p.extract_text() or "" for p in pdf.pages), sum(len(p.images) for p in pdf.pages)
+
+
+def _has(word: str, flat: str) -> bool:
+    """A whole word (the maire « Lemarchand » does not name the agent « Marchand »)."""
+    return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", flat) is not None
+
+
+def _words(info: dict) -> list[str]:
+    """What identifies one dossier: names and id (folded, to compare with any case)."""
+    return [fold(info["nom"]), fold(info["nom_naissance"]), fold(info["prenoms"]), fold(info["id"])]
+
+
+@pytest.fixture(scope="module")
+def cli_out(cdg_batch, tmp_path_factory):
+    out = tmp_path_factory.mktemp("rapports") / "par_collectivite"
+    run = _run_cli("check", "--batch", cdg_batch["root"], "--par-collectivite", "-o", out, "--jobs", "2")
+    return {"out": out, "run": run}
+
+
+@pytest.mark.slow  # one batch check through the command line (~6 s)
+def test_cli_writes_one_report_per_collectivite(cli_out):
+    run, out = cli_out["run"], cli_out["out"]
+    assert run.returncode == 1, run.stderr  # two dossiers are incomplete
+    assert "Traceback" not in run.stderr
+    index = json.loads((out / "index.json").read_text(encoding="utf-8"))
+    slugs = {e["collectivite"]: e["slug"] for e in index["collectivites"]}
+    assert slugs == {"Commune de Valognes": "commune-de-valognes", "Commune de Carentan": "commune-de-carentan",
+                     "Communauté de communes de la Hague": "communaute-de-communes-de-la-hague"}
+    counts = {e["slug"]: (e["dossiers"], e["incomplets"]) for e in index["collectivites"]}
+    assert counts == {"commune-de-valognes": (2, 1), "commune-de-carentan": (1, 0),
+                      "communaute-de-communes-de-la-hague": (1, 1)}
+    for slug in slugs.values():
+        for ext in ("pdf", "html", "json"):
+            f = out / slug / f"rapport.{ext}"
+            assert f.is_file() and f.stat().st_mode & 0o077 == 0, f
+        assert (out / slug).stat().st_mode & 0o077 == 0
+    assert "Commune de Carentan" in run.stdout and "rapport.pdf" in run.stdout
+
+
+@pytest.mark.slow  # one batch check through the command line (~6 s)
+def test_pdf_letter_letterhead_agents_findings(cdg_batch, cli_out):
+    out, info = cli_out["out"], cdg_batch["info"]
+    cdg = load_cdg()
+    slug_of = {"valognes": "commune-de-valognes", "carentan": "commune-de-carentan",
+               "hague": "communaute-de-communes-de-la-hague"}
+    for coll, slug in slug_of.items():
+        text, images = _pdf_text(out / slug / "rapport.pdf")
+        flat = fold(text)
+        assert images >= 1  # the logo
+        for piece in (cdg.nom.split("(")[0], cdg.signataire.nom, cdg.signataire.qualite, f"Fait à {cdg.ville}",
+                      COLLECTIVITES[coll][0]):
+            assert fold(piece) in flat, (slug, piece)
+        for folder, d in info.items():
+            mine = d["coll"] == coll
+            for w in _words(d):
+                assert (w in flat) == mine, (slug, folder, w)
+    valognes, _ = _pdf_text(out / "commune-de-valognes" / "rapport.pdf")
+    v = fold(valognes)
+    assert "bloquant — le quorum du conseil medical" in v and "af4-quorum" in v
+    assert "faites reconvoquer le conseil medical" in v  # what to do
+    # The page evidence, in the finding's own row.
+    import pdfplumber
+
+    with pdfplumber.open(out / "commune-de-valognes" / "rapport.pdf") as pdf:
+        rows = [row for p in pdf.pages for t in p.extract_tables() for row in t]
+    quorum = [row for row in rows if row[0] and "quorum" in row[0]]
+    assert len(quorum) == 1 and re.fullmatch(r"document_\d\d\.pdf,\s*page 1", quorum[0][-1]), rows
+    hague, _ = _pdf_text(out / "communaute-de-communes-de-la-hague" / "rapport.pdf")
+    assert "piece-manquante" in fold(hague) and "pièces manquantes" in hague.lower()
+    carentan, _ = _pdf_text(out / "commune-de-carentan" / "rapport.pdf")
+    # Nothing found: the letter says so, and claims nothing more.
+    assert "aucun point bloquant" in fold(carentan) and "bloquant —" not in fold(carentan)
+
+
+@pytest.mark.slow  # one batch check through the command line (~6 s)
+def test_personal_data_only_in_own_report(cdg_batch, cli_out):
+    out, info = cli_out["out"], cdg_batch["info"]
+    slug_of = {"valognes": "commune-de-valognes", "carentan": "commune-de-carentan",
+               "hague": "communaute-de-communes-de-la-hague"}
+    for coll, slug in slug_of.items():
+        for ext in ("html", "json"):
+            flat = fold((out / slug / f"rapport.{ext}").read_text(encoding="utf-8"))
+            for d in info.values():
+                if d["coll"] != coll:
+                    for w in (fold(d["nom"]), fold(d["nom_naissance"]), fold(d["id"])):
+                        assert not _has(w, flat), (slug, ext, w)
+                    assert fold(COLLECTIVITES[d["coll"]][0]) not in flat
+    index = fold((out / "index.json").read_text(encoding="utf-8") + (out / "index.html").read_text(encoding="utf-8"))
+    for d in info.values():
+        assert not _has(fold(d["nom"]), index) and not _has(fold(d["id"]), index)
+
+
+@pytest.mark.slow  # one batch check through the command line (~6 s)
+def test_json_report_is_exactly_the_findings(batch_reports, cli_out):
+    out = cli_out["out"]
+    by_id = {r.dossier_id: r for r in batch_reports}
+    seen = set()
+    for slug in ("commune-de-valognes", "commune-de-carentan", "communaute-de-communes-de-la-hague"):
+        data = json.loads((out / slug / "rapport.json").read_text(encoding="utf-8"))
+        assert data["schema"] == "pipeline-cdg-rapport/1"
+        for d in data["dossiers"]:
+            r = by_id[d["dossier_id"]]
+            seen.add(d["dossier_id"])
+            assert sorted((c["rule"], c["severity"], c["message"]) for c in d["constats"]) == \
+                sorted((f.rule, f.severity, f.message) for f in r.findings)
+            assert d["status"] == r.status and d["bloquants"] == r.count("bloquant")
+            assert all(c["que_faire"] for c in d["constats"])
+            assert not any("`" in c["que_faire"] or "pipeline " in c["que_faire"] for c in d["constats"])
+        assert data["summary"]["dossiers"] == len(data["dossiers"])
+    assert seen == set(by_id)
+
+
+def test_html_escapes_and_cdg_override(batch_reports, tmp_path):
+    import copy
+    import datetime as dt
+
+    from pipeline.check import letters
+
+    r = copy.deepcopy(batch_reports[0])
+    r.collectivite = dict(r.collectivite, nom="Commune <script>alert(1)</script> & Cie")
+    r.agent = dict(r.agent, nom="O'Brien <b>")
+    own = tmp_path / "cdg.yaml"
+    own.write_text("nom: Centre de gestion de la Manche\nadresse: [2 rue Maréchal Leclerc]\n"
+                   "signataire: {nom: Paul Martin, qualite: Directeur général}\nville: Saint-Lô\n", encoding="utf-8")
+    cdg = load_cdg(own)
+    g = letters.group_by_collectivite([r])[0]
+    assert g.slug == "commune-script-alert-1-script-cie"
+    data = letters.letter(g, cdg, dt.date(2026, 3, 1))
+    html = letters.to_html(data, cdg)
+    assert "<script>" not in html and "&lt;script&gt;" in html and "O&#39;BRIEN &lt;B&gt;" in html
+    assert "le 1er mars 2026" in html and "Centre de gestion de la Manche" in html
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(letters.to_pdf(data, cdg))
+    text, images = _pdf_text(pdf)
+    assert images == 0 and "Paul Martin" in text and "Commune <script>alert(1)</script> & Cie" in text
+
+
+def test_cli_usage_errors(cdg_batch, tmp_path):
+    run = _run_cli("check", "--batch", cdg_batch["root"], "--par-collectivite")
+    assert run.returncode == 2 and "-o" in run.stderr and "Traceback" not in run.stderr
+    bad = tmp_path / "cdg.yaml"
+    bad.write_text("nom: X\n", encoding="utf-8")
+    run = _run_cli("check", "--batch", cdg_batch["root"], "--par-collectivite", "-o", tmp_path / "o", "--cdg", bad)
+    assert run.returncode == 2 and "cdg.yaml" in run.stderr and "signataire" in run.stderr
+    assert not (tmp_path / "o").exists()

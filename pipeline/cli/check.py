@@ -19,6 +19,9 @@ def register(app: typer.Typer) -> None:
         json_out: Optional[str] = typer.Option(None, "--json", help="Écrire le rapport JSON dans ce fichier (« - » : sortie standard)"),
         html_out: Optional[Path] = typer.Option(None, "--html", help="Écrire le rapport HTML (imprimable) dans ce fichier"),
         jobs: Optional[int] = typer.Option(None, "--jobs", help="Processus en parallèle (par défaut : un par cœur)"),
+        par_collectivite: bool = typer.Option(False, "--par-collectivite", help="Avec --batch : un rapport (PDF, HTML, JSON) par collectivité, prêt à envoyer, dans le répertoire -o"),
+        out_dir: Optional[Path] = typer.Option(None, "-o", "--output", help="Répertoire des rapports par collectivité (avec --par-collectivite)"),
+        cdg_file: Optional[Path] = typer.Option(None, "--cdg", help="Identité du centre de gestion (en-tête, signataire) : fichier YAML ; par défaut config/cdg.yaml"),
     ):
         """Contrôle les pièces d'un dossier (ou d'un lot) avant l'envoi à la CNRACL."""
         from pipeline.check import report
@@ -36,6 +39,15 @@ def register(app: typer.Typer) -> None:
                 raise InvalidInput([InputProblem("--profile", "", f"profil inconnu « {profile} » : choisissez cnracl, cdg50 ou cdg76")])
             if batch is not None and dossier is not None:
                 raise InvalidInput([InputProblem("--dossier", "", "--dossier s'emploie avec un seul dossier, pas avec --batch")])
+            if par_collectivite and (batch is None or out_dir is None):
+                raise InvalidInput([InputProblem("--par-collectivite", "", "s'emploie avec --batch RÉPERTOIRE et -o RÉPERTOIRE_DES_RAPPORTS")])
+            if out_dir is not None and not par_collectivite:
+                raise InvalidInput([InputProblem("-o", "", "-o s'emploie avec --par-collectivite (sinon : --json ou --html)")])
+            cdg = None
+            if par_collectivite:
+                from pipeline.check.cdg import load_cdg
+
+                cdg = load_cdg(cdg_file)  # a bad identity file stops before the batch runs
             if batch is None:
                 reports = [check_dossier(dossier_dir, dossier, profile, jobs=jobs)]
                 report.terminal(reports[0], console)
@@ -50,6 +62,15 @@ def register(app: typer.Typer) -> None:
             if html_out:
                 write_text(html_out, report.to_html(reports))
                 console.print(f"Rapport HTML écrit dans {html_out}")
+            if par_collectivite:
+                from pipeline.check.letters import write_reports
+
+                index = write_reports(reports, out_dir, cdg)
+                for e in index["collectivites"]:
+                    console.print(f"  {e['collectivite']} : {e['dossiers']} dossier(s), {e['incomplets']} à compléter "
+                                  f"→ {out_dir / e['slug'] / 'rapport.pdf'}")
+                console.print(f"{len(index['collectivites'])} rapport(s) par collectivité écrits dans {out_dir} "
+                              f"(sommaire : {out_dir / 'index.html'})")
         except PipelineError as e:
             fail(e)
         raise typer.Exit(report.exit_status(reports))
