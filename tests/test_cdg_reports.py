@@ -6,8 +6,11 @@ changed so that three collectivités share the batch.
 """
 from __future__ import annotations
 
+import datetime as dt
+import io
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -274,3 +277,84 @@ def test_cli_usage_errors(cdg_batch, tmp_path):
     run = _run_cli("check", "--batch", cdg_batch["root"], "--par-collectivite", "-o", tmp_path / "o", "--cdg", bad)
     assert run.returncode == 2 and "cdg.yaml" in run.stderr and "signataire" in run.stderr
     assert not (tmp_path / "o").exists()
+
+
+# ---------------------------------------------------------------- part 4: the CDG's overview
+TODAY = dt.date(2026, 11, 25)
+
+
+@pytest.fixture(scope="module")
+def overview_root(cdg_batch, tmp_path_factory) -> Path:
+    """The batch with two urgent dossiers, a formula in a name and a dossier without description."""
+    root = tmp_path_factory.mktemp("overview") / "lot"
+    shutil.copytree(cdg_batch["root"], root)
+
+    def edit(folder, change):
+        y = root / folder / "dossier.yaml"
+        data = yaml.safe_load(y.read_text(encoding="utf-8"))
+        change(data)
+        y.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    # La Hague: the agent is 66 years and 10 months old: the age limit (67) comes in 2 months.
+    edit("hague_1", lambda d: d["agent"].update(date_naissance=dt.date(1960, 1, 25)))
+    # Carentan: a CMO since 1 March 2026 (12 months of rights) runs out in February 2027.
+    edit("carentan_1", lambda d: d.update(conges=[{"type": "CMO", "debut": dt.date(2026, 3, 1)}]))
+    edit("valognes_1", lambda d: d["employeur"].update(collectivite="=1+2"))
+    (root / "valognes_2").rename(root / "@valognes_2")
+    shutil.copytree(root / "@valognes_2", root / "sans_yaml")
+    (root / "sans_yaml" / "dossier.yaml").unlink()
+    return root
+
+
+def test_overview_rows_urgent_first(overview_root):
+    from pipeline.check.overview import NO_YAML_STAGE, counts_by_stage, overview
+
+    rows = overview(overview_root, check=False, today=TODAY)
+    by = {r.dossier: r for r in rows}
+    assert [r.dossier for r in rows[:2]] == ["hague_1", "carentan_1"]  # urgent, nearest due date first
+    assert by["hague_1"].limite_age_avant_reponse and not by["hague_1"].fin_droits_avant_reponse
+    assert any("limite d'âge le 25/01/2027" in a for a in by["hague_1"].alertes)
+    assert by["carentan_1"].fin_droits_avant_reponse and not by["carentan_1"].limite_age_avant_reponse
+    assert any("28/02/2027" in a for a in by["carentan_1"].alertes)
+    assert not by["valognes_1"].urgent and not by["@valognes_2"].urgent
+    # Sent after 25/05/2026 (8 months before the age limit), the answer comes too late: already due.
+    assert by["hague_1"].echeance == dt.date(2026, 5, 26) and by["hague_1"].prochaine_action == "Envoyer sur PEP'S"
+    assert by["carentan_1"].echeance == dt.date(2026, 6, 29)  # 28/02/2027 less 8 months
+    assert by["carentan_1"].collectivite == "Commune de Carentan" and by["carentan_1"].profil == "cdg76"
+    assert by["carentan_1"].agent == "Monsieur Thomas CASTEL" and by["carentan_1"].etape == "Conseil plénier tenu"
+    assert by["sans_yaml"].etape == NO_YAML_STAGE and rows[-1].dossier == "sans_yaml"
+    assert counts_by_stage(rows) == {"Conseil plénier tenu": 4, NO_YAML_STAGE: 1}
+    assert all(r.bloquants is None for r in rows)  # not checked: no count is claimed
+
+
+@pytest.mark.parametrize("cell", ["=1+2", "+33 2 33", "-5", "@SUM(A1)", "\tx", "\rx"])
+def test_csv_neutralises_formulas(cell):
+    from pipeline.check.overview import neutralise
+
+    assert neutralise(cell) == "'" + cell
+    assert neutralise("Commune de Valognes") == "Commune de Valognes" and neutralise("") == ""
+
+
+@pytest.mark.slow  # checks the five dossiers (~6 s)
+def test_overview_cli_csv(overview_root, tmp_path):
+    import csv
+
+    out = tmp_path / "tableau.csv"
+    run = _run_cli("overview", overview_root, "--csv", out, "--date", TODAY.isoformat(), "--jobs", "2")
+    assert run.returncode == 0, run.stderr
+    assert "dont 2 urgent(s)" in run.stdout and "Conseil plénier tenu : 4" in run.stdout
+    assert out.stat().st_mode & 0o077 == 0
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 with the mark
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    head, body = rows[0], rows[1:]
+    assert head[:7] == ["Collectivité", "Dossier", "Agent", "Profil", "Étape", "Prochaine action", "Échéance"]
+    col = {name: i for i, name in enumerate(head)}
+    by = {r[col["Répertoire"]]: r for r in body}
+    assert by["'@valognes_2"][col["Collectivité"]] == "Commune de Valognes"
+    assert by["valognes_1"][col["Collectivité"]] == "'=1+2"
+    assert all(not c.startswith(("=", "+", "-", "@", "\t", "\r")) for r in body for c in r)
+    assert [r[col["Urgent"]] for r in body[:2]] == ["oui", "oui"] and body[0][col["Dossier"]] == "INV-2026-0003"
+    assert by["hague_1"][col["Bloquants"]] == "1" and by["carentan_1"][col["Bloquants"]] == "0"
+    assert by["'@valognes_2"][col["Prochaine action"]] == "Compléter (1 bloquant), puis envoyer sur PEP'S"
+    assert by["hague_1"][col["Échéance"]] == "26/05/2026"

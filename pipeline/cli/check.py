@@ -1,4 +1,5 @@
-"""Commands `check` (one dossier or a CDG's batch) and `rules` (the rule catalogue)."""
+"""Commands `check` (one dossier or a CDG's batch, reports per collectivité), `rules` (the rule
+catalogue) and `overview` (the CDG's table of dossiers)."""
 from __future__ import annotations
 
 import json
@@ -117,6 +118,8 @@ def register(app: typer.Typer) -> None:
             t.add_row(r["id"], r["severity"], r["checks"], r["source"])
         console.print(t)
 
+    register_overview(app)
+
 
 def _run_batch(root, profile, jobs, console, batch_folders, check_batch) -> list:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -130,3 +133,56 @@ def _run_batch(root, profile, jobs, console, batch_folders, check_batch) -> list
             reports.append(r)
             progress.advance(task)
     return reports
+
+
+def register_overview(app: typer.Typer) -> None:
+    @app.command("overview")
+    def overview_cmd(
+        root: Path = typer.Argument(..., help="Répertoire du centre de gestion : un sous-dossier par dossier d'agent"),
+        csv_out: Optional[Path] = typer.Option(None, "--csv", help="Exporter le tableau en CSV (tableur) dans ce fichier"),
+        no_check: bool = typer.Option(False, "--no-check", help="Ne pas contrôler les pièces (plus rapide : pas de nombre de constats)"),
+        jobs: Optional[int] = typer.Option(None, "--jobs", help="Processus en parallèle pour le contrôle (par défaut : un par cœur)"),
+        date: Optional[str] = typer.Option(None, "--date", help="Date du jour à retenir (AAAA-MM-JJ) ; par défaut aujourd'hui"),
+    ):
+        """Tableau de bord du centre de gestion : étape, prochaine action, échéance et constats de chaque dossier, les urgents d'abord."""
+        import datetime as dt
+
+        from rich.table import Table
+
+        from pipeline.check.overview import counts_by_stage, overview, write_csv
+        from pipeline.cli.app import fail
+        from pipeline.errors import InputProblem, InvalidInput, PipelineError
+        from pipeline.money import fmt_date
+
+        console = Console(highlight=False, soft_wrap=True)
+        try:
+            today = None
+            if date:
+                try:
+                    today = dt.date.fromisoformat(date)
+                except ValueError:
+                    raise InvalidInput([InputProblem("--date", "", f"date « {date} » illisible : écrivez AAAA-MM-JJ")]) from None
+            rows = overview(root, check=not no_check, jobs=jobs, today=today)
+        except PipelineError as e:
+            fail(e)
+        t = Table(title="Dossiers du centre de gestion (urgents d'abord)", show_lines=False)
+        for col in ("", "Collectivité", "Dossier", "Agent", "Étape", "Prochaine action"):
+            t.add_column(col)
+        t.add_column("Échéance", no_wrap=True)
+        t.add_column("Bloquants", justify="right")
+        t.add_column("Profil")
+        for r in rows:
+            t.add_row("[red]⚠[/]" if r.urgent else "", r.collectivite or "—", r.dossier_id or r.dossier, r.agent or "—",
+                      r.etape, r.prochaine_action or "—", fmt_date(r.echeance) or "—",
+                      "—" if r.bloquants is None else str(r.bloquants), r.profil or "—")
+        console.print(t)
+        for r in rows:
+            for a in r.alertes:
+                console.print(f"[red]⚠[/] {r.dossier_id or r.dossier} : {a}")
+        console.print("Par étape : " + " ; ".join(f"{k} : {n}" for k, n in counts_by_stage(rows).items()))
+        urgent = sum(r.urgent for r in rows)
+        console.print(f"{len(rows)} dossier(s), dont {urgent} urgent(s) (fin des droits à congé ou limite d'âge "
+                      "avant la réponse attendue de la CNRACL).")
+        if csv_out:
+            write_csv(rows, csv_out)
+            console.print(f"Tableau CSV écrit dans {csv_out}")
