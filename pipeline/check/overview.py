@@ -2,8 +2,9 @@
 action and its due date, findings, profile), urgent ones first, and a CSV a spreadsheet opens.
 
 Urgent: the end of the agent's sick-leave rights, or the age limit, comes before the latest
-expected CNRACL answer (décret n° 2003-1306, art. 30 to 32: the pension is granted on the
-CNRACL's opinion; the leave rights of décret n° 87-602 run out meanwhile).
+expected CNRACL answer (the same warnings as `pipeline timeline`: the retirement for invalidity
+of décret n° 2003-1306 waits for the CNRACL's opinion; the leave rights of décret n° 87-602 and
+the age limit do not).
 Stages are read from the dates of dossier.yaml; "today" is the day of the overview.
 """
 from __future__ import annotations
