@@ -358,3 +358,13 @@ def test_overview_cli_csv(overview_root, tmp_path):
     assert by["hague_1"][col["Bloquants"]] == "1" and by["carentan_1"][col["Bloquants"]] == "0"
     assert by["'@valognes_2"][col["Prochaine action"]] == "Compléter (1 bloquant), puis envoyer sur PEP'S"
     assert by["hague_1"][col["Échéance"]] == "26/05/2026"
+
+
+def test_what_to_do_names_no_program_file():
+    from pipeline.check.letters import _que_faire
+    from pipeline.check.report import rule_pages
+
+    for rule in rule_pages():
+        text = _que_faire(rule)
+        assert text and "`" not in text and "form_templates" not in text and "pipeline " not in text, rule
+    assert _que_faire("FORMULAIRE-OBSOLETE") == "Faites remplir l'imprimé en vigueur (code 2406 ou postérieur)."

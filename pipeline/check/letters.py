@@ -86,8 +86,9 @@ def _que_faire(rule: str) -> str:
     from pipeline.check.report import rule_pages
 
     text = rule_pages().get(rule, {}).get("que_faire", "")
-    # Addressed to a collectivité: no command names or program files.
-    text = re.sub(r"\s*\([^()]*(?:`|form_templates|\.yaml)[^()]*\)", "", text)
+    # Addressed to a collectivité: no command names or program files (dossier.yaml is theirs).
+    text = re.sub(r",?\s*voir\s+(?:form_templates|validators|config)/\S+?\.(?:yaml|md)", "", text)
+    text = re.sub(r"\s*\([^()]*`[^()]*\)", "", text)
     text = re.sub(r"\s*;\s*`[^`]*`[^.;]*", "", text)
     return text.strip()
 

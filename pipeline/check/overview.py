@@ -82,14 +82,15 @@ def _at(d, today: dt.date):
     return d.model_copy(update={"dossier": d.dossier.model_copy(update={"date_etablissement": today})})
 
 
-def row_from_dossier(folder: Path, d, today: dt.date) -> Row:
+def row_from_dossier(name: str, d, today: dt.date) -> Row:
+    """The row of one described dossier (`d`: pipeline.dossier.model.Dossier) on `today`."""
     from pipeline.compute.timeline import FAIT, ONE_DAY, add_months, timeline
     from pipeline.dossier import params
 
     d = _at(d, today)
     t = timeline(d)
     a = d.agent
-    row = Row(folder.name, d.dossier.id, d.employeur.collectivite,
+    row = Row(name, d.dossier.id, d.employeur.collectivite,
               f"{a.civilite} {a.prenoms} {(a.nom_usage or a.nom_naissance).upper()}", d.dossier.profil.value)
     done = [e for e in t.etapes if e.code in STAGES and e.statut == FAIT]
     row.etape = STAGES[done[-1].code] if done else "Dossier ouvert"
@@ -136,7 +137,7 @@ def overview(root, *, check: bool = True, jobs: Optional[int] = None, today: Opt
             rows[str(folder)] = Row(folder.name, etape="Description illisible",
                                     prochaine_action="Corriger dossier.yaml", probleme=str(first or e))
             continue
-        rows[str(folder)] = row_from_dossier(folder, d, today)
+        rows[str(folder)] = row_from_dossier(folder.name, d, today)
     if check:
         for r in check_batch(root, None, jobs):
             row = rows.get(r.path)
