@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import io
 import json
 import re
@@ -182,11 +183,14 @@ def to_json(data: dict) -> str:
 
 
 # ---------------------------------------------------------------- HTML (Jinja2, autoescape)
-def _jinja():
+@functools.cache
+def _template(name: str):
+    """Compiled once per process (compiling costs more than rendering a letter)."""
     import jinja2
 
-    return jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                             lstrip_blocks=True)
+    return env.from_string(resources.text("form_templates", name))
 
 
 def _logo_data_uri(cdg: Cdg) -> str:
@@ -198,13 +202,11 @@ def _logo_data_uri(cdg: Cdg) -> str:
 
 
 def to_html(data: dict, cdg: Cdg) -> str:
-    tpl = _jinja().from_string(resources.text("form_templates", "rapport_collectivite.html.j2"))
-    return tpl.render(l=data, logo=_logo_data_uri(cdg))
+    return _template("rapport_collectivite.html.j2").render(l=data, logo=_logo_data_uri(cdg))
 
 
 def index_html(index: dict) -> str:
-    tpl = _jinja().from_string(resources.text("form_templates", "rapport_index.html.j2"))
-    return tpl.render(i=index)
+    return _template("rapport_index.html.j2").render(i=index)
 
 
 # ---------------------------------------------------------------- PDF (reportlab)
