@@ -48,6 +48,10 @@ class DossierReport:
     files: list[dict] = field(default_factory=list)  # file → pièce, confidence (no content)
     pages: int = 0
     ocr_pages: int = 0
+    # Who the dossier is about, for the CDG's reports (dossier.yaml, else the AF3 for the agent).
+    dossier_id: str = ""
+    collectivite: Optional[dict] = None  # nom, siret, adresse, signataire, contact_rh, cdg
+    agent: Optional[dict] = None  # civilite, nom, prenoms (no NIR, nothing medical)
 
     @property
     def status(self) -> str:
@@ -65,6 +69,9 @@ class DossierReport:
             "pieces": [p.as_dict() for p in self.pieces],
             "findings": [f.as_dict() for f in self.findings],
             "files": self.files,
+            "dossier_id": self.dossier_id,
+            "collectivite": self.collectivite,
+            "agent": self.agent,
         }
 
 
@@ -189,6 +196,42 @@ class Context:
             yn = lambda b: "oui" if b else "non"  # noqa: E731
             out.append(("Tierce personne", yn(d.tierce_personne), yn(dc["tierce_personne"]), "af3"))
         return out
+
+
+# ---------------------------------------------------------------- identity
+def collectivite_of(dossier) -> Optional[dict]:
+    """The employer section of dossier.yaml, as plain data (the CDG's reports are addressed to it)."""
+    if dossier is None:
+        return None
+    e = dossier.employeur
+    a = e.adresse
+    out = {"nom": e.collectivite, "siret": e.siret,
+           "adresse": {"ligne1": a.ligne1, "ligne2": getattr(a, "ligne2", None),
+                       "code_postal": a.code_postal, "commune": a.commune},
+           "signataire": {"nom": e.signataire.nom, "qualite": e.signataire.qualite},
+           "contact_rh": None, "cdg": e.cdg}
+    if e.contact_rh is not None:
+        out["contact_rh"] = {k: getattr(e.contact_rh, k, None) for k in ("nom", "telephone", "email")}
+    return out
+
+
+def agent_of(dossier, docs: list[Identified]) -> Optional[dict]:
+    """The agent's civility and names: dossier.yaml's, else what the AF3 / AF4 print."""
+    if dossier is not None:
+        a = dossier.agent
+        return {"civilite": a.civilite, "nom": a.nom_usage or a.nom_naissance,
+                "nom_naissance": a.nom_naissance, "prenoms": a.prenoms}
+    for piece in ("af3", "af4"):
+        for d in docs:
+            if d.piece != piece or d.problem:
+                continue
+            nom = d.fields.get("nom_usage") or d.fields.get("nom_naissance") or d.names.get("nom_naissance")
+            if nom:
+                # Read fields are folded (no case, no accents): title case reads better than nothing.
+                nn = d.fields.get("nom_naissance") or nom
+                return {"civilite": None, "nom": nom.title(), "nom_naissance": nn.title(),
+                        "prenoms": (d.fields.get("prenoms") or d.names.get("prenoms") or "").title()}
+    return None
 
 
 # ---------------------------------------------------------------- the stage
@@ -367,6 +410,8 @@ def check_dossier(folder, dossier_yaml=None, profile: Optional[str] = None, *, j
         dossier=ctx.name, path=str(folder), pieces=pieces, findings=findings, profile=profile,
         case={k: v for k, v in case.as_dict().items()}, files=files_info,
         pages=sum(len(d.pages) for d in docs), ocr_pages=sum(d.data.ocr_pages for d in docs if d.data),
+        dossier_id=dossier.dossier.id if dossier is not None else "",
+        collectivite=collectivite_of(dossier), agent=agent_of(dossier, docs),
     )
 
 

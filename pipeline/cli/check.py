@@ -1,4 +1,5 @@
-"""Commands `check` (one dossier or a CDG's batch) and `rules` (the rule catalogue)."""
+"""Commands `check` (one dossier or a CDG's batch, reports per collectivité), `rules` (the rule
+catalogue) and `overview` (the CDG's table of dossiers)."""
 from __future__ import annotations
 
 import json
@@ -19,6 +20,9 @@ def register(app: typer.Typer) -> None:
         json_out: Optional[str] = typer.Option(None, "--json", help="Écrire le rapport JSON dans ce fichier (« - » : sortie standard)"),
         html_out: Optional[Path] = typer.Option(None, "--html", help="Écrire le rapport HTML (imprimable) dans ce fichier"),
         jobs: Optional[int] = typer.Option(None, "--jobs", help="Processus en parallèle (par défaut : un par cœur)"),
+        par_collectivite: bool = typer.Option(False, "--par-collectivite", help="Avec --batch : un rapport (PDF, HTML, JSON) par collectivité, prêt à envoyer, dans le répertoire -o"),
+        out_dir: Optional[Path] = typer.Option(None, "-o", "--output", help="Répertoire des rapports par collectivité (avec --par-collectivite)"),
+        cdg_file: Optional[Path] = typer.Option(None, "--cdg", help="Identité du centre de gestion (en-tête, signataire) : fichier YAML ; par défaut config/cdg.yaml"),
     ):
         """Contrôle les pièces d'un dossier (ou d'un lot) avant l'envoi à la CNRACL."""
         from pipeline.check import report
@@ -36,6 +40,15 @@ def register(app: typer.Typer) -> None:
                 raise InvalidInput([InputProblem("--profile", "", f"profil inconnu « {profile} » : choisissez cnracl, cdg50 ou cdg76")])
             if batch is not None and dossier is not None:
                 raise InvalidInput([InputProblem("--dossier", "", "--dossier s'emploie avec un seul dossier, pas avec --batch")])
+            if par_collectivite and (batch is None or out_dir is None):
+                raise InvalidInput([InputProblem("--par-collectivite", "", "s'emploie avec --batch RÉPERTOIRE et -o RÉPERTOIRE_DES_RAPPORTS")])
+            if out_dir is not None and not par_collectivite:
+                raise InvalidInput([InputProblem("-o", "", "-o s'emploie avec --par-collectivite (sinon : --json ou --html)")])
+            cdg = None
+            if par_collectivite:
+                from pipeline.check.cdg import load_cdg
+
+                cdg = load_cdg(cdg_file)  # a bad identity file stops before the batch runs
             if batch is None:
                 reports = [check_dossier(dossier_dir, dossier, profile, jobs=jobs)]
                 report.terminal(reports[0], console)
@@ -50,6 +63,15 @@ def register(app: typer.Typer) -> None:
             if html_out:
                 write_text(html_out, report.to_html(reports))
                 console.print(f"Rapport HTML écrit dans {html_out}")
+            if par_collectivite:
+                from pipeline.check.letters import write_reports
+
+                index = write_reports(reports, out_dir, cdg)
+                for e in index["collectivites"]:
+                    console.print(f"  {e['collectivite']} : {e['dossiers']} dossier(s), {e['incomplets']} à compléter "
+                                  f"→ {out_dir / e['slug'] / 'rapport.pdf'}")
+                console.print(f"{len(index['collectivites'])} rapport(s) par collectivité écrits dans {out_dir} "
+                              f"(sommaire : {out_dir / 'index.html'})")
         except PipelineError as e:
             fail(e)
         raise typer.Exit(report.exit_status(reports))
@@ -104,6 +126,8 @@ def rules_table(cat: list[dict]):
         t.add_row(f"[bold]{r['id']}[/]\n{r['severity']}", r["checks"], r["source"])
     return t
 
+    register_overview(app)
+
 
 def _run_batch(root, profile, jobs, console, batch_folders, check_batch) -> list:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -126,3 +150,56 @@ def _in_progress(folders, done: int) -> str:
         return "terminé"
     name = folders[done].name
     return "dossier " + (name if len(name) <= 24 else name[:23] + "…")
+
+
+def register_overview(app: typer.Typer) -> None:
+    @app.command("overview")
+    def overview_cmd(
+        root: Path = typer.Argument(..., help="Répertoire du centre de gestion : un sous-dossier par dossier d'agent"),
+        csv_out: Optional[Path] = typer.Option(None, "--csv", help="Exporter le tableau en CSV (tableur) dans ce fichier"),
+        no_check: bool = typer.Option(False, "--no-check", help="Ne pas contrôler les pièces (plus rapide : pas de nombre de constats)"),
+        jobs: Optional[int] = typer.Option(None, "--jobs", help="Processus en parallèle pour le contrôle (par défaut : un par cœur)"),
+        date: Optional[str] = typer.Option(None, "--date", help="Date du jour à retenir (AAAA-MM-JJ) ; par défaut aujourd'hui"),
+    ):
+        """Tableau de bord du centre de gestion : étape, prochaine action, échéance et constats de chaque dossier, les urgents d'abord."""
+        import datetime as dt
+
+        from rich.table import Table
+
+        from pipeline.check.overview import counts_by_stage, overview, write_csv
+        from pipeline.cli.app import fail
+        from pipeline.errors import InputProblem, InvalidInput, PipelineError
+        from pipeline.money import fmt_date
+
+        console = Console(highlight=False, soft_wrap=True)
+        try:
+            today = None
+            if date:
+                try:
+                    today = dt.date.fromisoformat(date)
+                except ValueError:
+                    raise InvalidInput([InputProblem("--date", "", f"date « {date} » illisible : écrivez AAAA-MM-JJ")]) from None
+            rows = overview(root, check=not no_check, jobs=jobs, today=today)
+        except PipelineError as e:
+            fail(e)
+        t = Table(title="Dossiers du centre de gestion (urgents d'abord)", show_lines=False)
+        for col in ("", "Collectivité", "Dossier", "Agent", "Étape", "Prochaine action"):
+            t.add_column(col)
+        t.add_column("Échéance", no_wrap=True)
+        t.add_column("Bloquants", justify="right")
+        t.add_column("Profil")
+        for r in rows:
+            t.add_row("[red]⚠[/]" if r.urgent else "", r.collectivite or "—", r.dossier_id or r.dossier, r.agent or "—",
+                      r.etape, r.prochaine_action or "—", fmt_date(r.echeance) or "—",
+                      "—" if r.bloquants is None else str(r.bloquants), r.profil or "—")
+        console.print(t)
+        for r in rows:
+            for a in r.alertes:
+                console.print(f"[red]⚠[/] {r.dossier_id or r.dossier} : {a}")
+        console.print("Par étape : " + " ; ".join(f"{k} : {n}" for k, n in counts_by_stage(rows).items()))
+        urgent = sum(r.urgent for r in rows)
+        console.print(f"{len(rows)} dossier(s), dont {urgent} urgent(s) (fin des droits à congé ou limite d'âge "
+                      "avant la réponse attendue de la CNRACL).")
+        if csv_out:
+            write_csv(rows, csv_out)
+            console.print(f"Tableau CSV écrit dans {csv_out}")
