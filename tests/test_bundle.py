@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -17,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures_samples import SAMPLES, load_generator
-from tests.paths import REPO
 
 PYTHON = sys.executable
 A4 = (595.28, 841.89)

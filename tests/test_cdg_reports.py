@@ -362,9 +362,9 @@ def test_overview_cli_csv(overview_root, tmp_path):
 
 def test_what_to_do_names_no_program_file():
     from pipeline.check.letters import _que_faire
-    from pipeline.check.report import rule_pages
+    from pipeline.validators.registry import REGISTRY
 
-    for rule in rule_pages():
+    for rule in REGISTRY:
         text = _que_faire(rule)
         assert text and "`" not in text and "form_templates" not in text and "pipeline " not in text, rule
     assert _que_faire("FORMULAIRE-OBSOLETE") == "Faites remplir l'imprimé en vigueur (code 2406 ou postérieur)."

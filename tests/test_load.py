@@ -236,5 +236,7 @@ def test_cli_usage_errors_in_french():
     res = run_cli("build", "x.yaml", "--bogus")
     assert res.returncode == 2
     assert "option inconnue : --bogus" in res.stderr and "pipeline build --help" in res.stderr
-    res = run_cli("build")
+    res = run_cli("estimate")
     assert res.returncode == 2 and "argument obligatoire absent" in res.stderr
+    res = run_cli("build")  # a dossier.yaml or --batch: said in French too
+    assert res.returncode == 2 and "indiquez un fichier dossier.yaml" in res.stderr

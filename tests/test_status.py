@@ -6,7 +6,6 @@ when a received pièce makes it complete.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import shutil
 

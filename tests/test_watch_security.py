@@ -5,6 +5,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.paths import REPO
 from tests.test_watch_support import PYTHON, drop, identity_lines, journal_rows, make_dossier, run_once, text_pdf
 

@@ -168,7 +168,15 @@ LABELS = {"inapte_toutes_fonctions": "inapte à toutes fonctions", "ati": "alloc
 
 @rule("CHAMP-ILLISIBLE", "avertissement",
       "une case ou un champ de l'AF3 / l'AF4 dont dépend le contrôle n'a pu être lu (ni cochée ni vide) : "
-      "à vérifier sur la page", "—")
+      "à vérifier sur la page",
+      "Imprimés CNRACL AF3 (rapport médical) et AF4 (procès-verbal du conseil médical) de juin 2024 : réponses par cases Oui / Non",
+      why="Les réponses des cases de l'AF3 et de l'AF4 décident de la suite du dossier ; une case dont on ne sait "
+          "si elle est cochée ne peut être comptée ni pour « Oui » ni pour « Non ».",
+      todo="Regardez la case sur la page indiquée (l'extrait est dans le rapport HTML) ; si elle est ambiguë ou la "
+           "copie peu lisible, faites compléter l'imprimé ou joignez une numérisation nette.",
+      example="Sur l'AF4 numérisé, la case « Inaptitude à toutes fonctions » porte un trait léger qui n'est ni une "
+              "croix nette ni une case vide.",
+      source_verified=False)
 def champ_illisible(ctx):
     for doc in (ctx.af3, ctx.af4):
         if doc is None:

@@ -55,7 +55,14 @@ def document_inconnu(ctx):
 
 
 @rule("IDENTIFICATION-INCERTAINE", "avertissement",
-      "une pièce ressemble presque autant à deux pièces différentes : une personne tranche", "—")
+      "une pièce ressemble presque autant à deux pièces différentes : une personne tranche",
+      "CNRACL, espace employeurs, PEP'S : chaque pièce justificative est déposée sous son type",
+      why="Une pièce déposée sous le mauvais type est une pièce manquante pour la CNRACL ; quand le contenu "
+          "ressemble autant à deux pièces, le programme ne tranche pas seul.",
+      todo="Ouvrez le fichier et vérifiez de quelle pièce il s'agit ; s'il a été mal classé, renommez-le du nom "
+           "de la pièce ou joignez une version dont le titre figure en haut de la première page.",
+      example="Un courrier du médecin agréé qui reprend mot pour mot les rubriques de l'AF3 sans en porter le titre.",
+      source_verified=False)
 def identification_incertaine(ctx):
     for d in ctx.docs:
         if d.problem or len(d.candidates) < 2:

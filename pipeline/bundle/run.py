@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Optional
 
 from pipeline import fsutil, resources
-from pipeline.bundle import layout
+import pipeline.bundle.layout as layout
 from pipeline.errors import InputProblem, InvalidInput
 
 PRODUITE, RECUE, MANQUANTE, NON_REQUISE, SOUS_PLI = "produite", "reçue", "manquante", "non requise", "sous pli fermé"

@@ -84,9 +84,9 @@ def group_by_collectivite(reports) -> list[Group]:
 
 # ---------------------------------------------------------------- content (shared by the three formats)
 def _que_faire(rule: str) -> str:
-    from pipeline.check.report import rule_pages
+    from pipeline.validators.registry import REGISTRY
 
-    text = rule_pages().get(rule, {}).get("que_faire", "")
+    text = REGISTRY[rule].todo if rule in REGISTRY else ""
     # Addressed to a collectivité: no command names or program files (dossier.yaml is theirs).
     text = re.sub(r",?\s*voir\s+(?:form_templates|validators|config)/\S+?\.(?:yaml|md)", "", text)
     text = re.sub(r"\s*\([^()]*`[^()]*\)", "", text)

@@ -113,6 +113,8 @@ def register(app: typer.Typer) -> None:
         console = Console(highlight=False, soft_wrap=True)
         console.print(rules_table(cat))
 
+    register_overview(app)
+
 
 def rules_table(cat: list[dict]):
     """The catalogue as a table readable at 80 columns: the id (never cut) carries its severity."""
@@ -125,8 +127,6 @@ def rules_table(cat: list[dict]):
     for r in cat:
         t.add_row(f"[bold]{r['id']}[/]\n{r['severity']}", r["checks"], r["source"])
     return t
-
-    register_overview(app)
 
 
 def _run_batch(root, profile, jobs, console, batch_folders, check_batch) -> list:

@@ -28,7 +28,7 @@ def _date(value: Optional[str], option: str) -> Optional[dt.date]:
 def status_data(root: Path, today: Optional[dt.date] = None) -> dict:
     """pipeline-status/1: one row per dossier (stage, next action, who, due date) + the watcher's
     columns (status of its last check, missing, last received) and the journal's file counts."""
-    from pipeline.cli.watch import status_rows
+    from pipeline.watch.summary import status_rows
     from pipeline.status import dossier_folders, dossier_status
 
     root = Path(root)

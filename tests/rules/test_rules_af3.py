@@ -81,3 +81,21 @@ def test_ati_non_signalee_fires_when_the_af3_does_not_say_it():
 def test_ati_non_signalee_silent_when_ticked_or_not_paid():
     assert ids("ATI-NON-SIGNALEE", context(doc("af3.pdf", "af3", fields={"ati": True}), dossier=dossier(ati="true"))) == []
     assert ids("ATI-NON-SIGNALEE", context(doc("af3.pdf", "af3", fields={"ati": False}), dossier=dossier())) == []
+
+
+@pytest.mark.fires("CHAMP-ILLISIBLE")
+def test_champ_illisible_fires_on_a_box_neither_ticked_nor_empty():
+    af4 = doc("af4.pdf", "af4", fields={"inapte_toutes_fonctions": None},
+              evidence={"inapte_toutes_fonctions": {"page": 1, "box": (10, 10, 20, 20), "texte": "[?]",
+                                                    "etat": "illisible"}})
+    ctx = context(af4)
+    assert ids("CHAMP-ILLISIBLE", ctx) == ["CHAMP-ILLISIBLE"]
+    assert "inapte à toutes fonctions" in messages("CHAMP-ILLISIBLE", ctx)[0]
+    assert [f.page for f in REGISTRY["CHAMP-ILLISIBLE"].run(ctx)] == [1]
+
+
+def test_champ_illisible_silent_on_a_clear_answer():
+    af4 = doc("af4.pdf", "af4", fields={"inapte_toutes_fonctions": True},
+              evidence={"inapte_toutes_fonctions": {"page": 1, "box": (10, 10, 20, 20), "texte": "[X]",
+                                                    "etat": "cochee"}})
+    assert ids("CHAMP-ILLISIBLE", context(af4)) == []

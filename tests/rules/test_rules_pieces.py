@@ -79,3 +79,15 @@ def test_page_blanche_fires_on_a_scanned_blank_verso():
 def test_page_blanche_silent_on_an_inked_scan():
     inked = page(1, text="", text_layer=False, ink=0.05)
     assert ids("PAGE-BLANCHE", context(doc("af3.pdf", "af3", pages=[page(0), inked]))) == []
+
+
+@pytest.mark.fires("IDENTIFICATION-INCERTAINE")
+def test_identification_incertaine_fires_when_two_pieces_score_alike():
+    d = doc("courrier.pdf", "af3", candidates=[("af3", 0.41), ("expertise_medicale", 0.39)])
+    ctx = context(d)
+    assert ids("IDENTIFICATION-INCERTAINE", ctx) == ["IDENTIFICATION-INCERTAINE"]
+    assert "à vérifier" in messages("IDENTIFICATION-INCERTAINE", ctx)[0]
+
+
+def test_identification_incertaine_silent_on_a_clear_identification():
+    assert ids("IDENTIFICATION-INCERTAINE", context(doc("af3.pdf", "af3", candidates=[]))) == []

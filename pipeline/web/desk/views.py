@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import mimetypes
-from collections import Counter
 from pathlib import Path
 
 from django.conf import settings
@@ -11,12 +10,10 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from pipeline import fsutil
 
 from . import access, engine, services, stages, tasks, uploads, wizard
 from .models import Collectivite, Dossier, PieceRecue, Tache
