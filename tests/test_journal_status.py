@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import time
 
-from pipeline.cli.watch import status_rows
+from pipeline.watch.summary import status_rows
 from pipeline.watch import Settings
 from pipeline.watch.journal import Journal
 from tests.paths import REPO
