@@ -216,7 +216,10 @@ class FormReader:
         if page.ocr or any(m in (None, "unknown") for m in marks.values()) or list(marks.values()).count("ticked") != 1:
             inks = {o: self._ink(i, w) for o, w in words.items()}
             if all(v is not None for v in inks.values()):
-                ticked = [o for o, v in inks.items() if v > TICK_INK and all(v > 1.8 * inks[p] for p in inks if p != o)]
+                # A scanned empty box keeps its blurred border (ink up to ~0.18): the ticked one is the
+                # clearly darker one, by ratio and by a margin.
+                ticked = [o for o, v in inks.items() if v > TICK_INK
+                          and all(v > 1.45 * inks[p] and v - inks[p] > 0.08 for p in inks if p != o)]
                 if len(ticked) == 1:
                     marks = {o: "ticked" if o == ticked[0] else "empty" for o in inks}
                 elif all(v < LOW_INK for v in inks.values()):
