@@ -224,8 +224,9 @@ class FormReader:
                     marks = {o: "ticked" if o == ticked[0] else "empty" for o in inks}
                 elif all(v < LOW_INK for v in inks.values()):
                     marks = {o: "empty" for o in inks}
-                elif not page.ocr and list(marks.values()).count("ticked") == 1:
-                    pass  # glyphs said it already
+                elif not page.ocr and (list(marks.values()).count("ticked") == 1
+                                       or all(m == "empty" for m in marks.values())):
+                    pass  # the printed glyphs (☒ / ☐) said it already
                 else:
                     marks = {o: "unknown" for o in inks}
         ticked = [o for o, m in marks.items() if m == "ticked"]
