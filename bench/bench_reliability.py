@@ -46,10 +46,9 @@ FAMILIES = {
     "images": ("check, images abîmées", 25, 4),
     "zip": ("check, zip abîmés", 25, 4),
     "bundle": ("bundle, pièces abîmées", 8, 2),
+    "watch": ("watch, arrêts brutaux (kill -9)", 40, 12),  # fichiers déposés (une seule séance)
 }
 NOT_MEASURED = {
-    "watch avec arrêts brutaux": "non mesuré ici : voir tests/test_watch_chaos.py (kill -9 répétés, "
-                                 "chaque fichier déposé compté une fois) et bench/bench_watch.py",
     "guichet web (envoi)": "non mesuré ici",
 }
 
@@ -109,12 +108,93 @@ def make_case(family: str, rnd: random.Random, tmp: Path, sound: dict) -> tuple[
     raise ValueError(family)
 
 
+# ---------------------------------------------------------------- watch, killed again and again
+def run_watch(seed: int, count: int, row: dict) -> None:
+    """`count` files dropped (sound, damaged, noise) while the watcher is killed (SIGKILL) and
+    restarted; then every file must be in the journal once, finished, and kept once (archive
+    or quarantine); no dossier PDF twice."""
+    import hashlib
+    import signal
+    from collections import Counter
+
+    from tests.test_watch_support import (AGENTS, drop, identity_lines, journal_rows, make_dossier,
+                                          start_watcher, stop, text_pdf, wait_until)
+
+    rnd = random.Random(seed)
+    sound = sound_inputs()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-fiab-watch-"))
+    proc = None
+    try:
+        inbox, root = tmp / "depot", tmp / "dossiers"
+        inbox.mkdir()
+        root.mkdir()
+        for k in AGENTS:
+            make_dossier(root, k)
+        files = {}
+        for i in range(count):
+            kind = i % 4
+            if kind in (0, 1):
+                k = rnd.choice(list(AGENTS))
+                files[f"doc_{i:03d}.pdf"] = text_pdf("CERTIFICAT MÉDICAL INITIAL", identity_lines(k) + [f"n° {i}"])
+            elif kind == 2:
+                files[f"abime_{i:03d}.pdf"] = mutate(sound["arrete.pdf"], random_ops(rnd))
+            else:
+                files[f"bruit_{i:03d}.png"] = mutate(sound["certificat.png"], random_ops(rnd))
+        log = tmp / "watch.log"
+        t = time.monotonic()
+        proc = start_watcher(inbox, root, "--workers", "1", log=log)
+        names = list(files)
+        for start in range(0, len(names), 4):
+            for name in names[start:start + 4]:
+                drop(inbox, name, files[name])
+            time.sleep(rnd.uniform(0.2, 1.5))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+            proc = start_watcher(inbox, root, "--workers", "1", log=log)
+
+        def done():
+            rows = journal_rows(root) if (root / "_watch" / "journal.sqlite").exists() else []
+            return len(rows) >= len(files) and all(r[2] == "terminee" for r in rows)
+
+        if not wait_until(done, TIMEOUT * 2):
+            row["temps"] += 1
+        code = stop(proc)
+        row["secondes"] = time.monotonic() - t
+        row["entrees"] = len(files)
+        if code != 0:
+            row["codes"] += 1
+        text = log.read_text(errors="replace")
+        if "Traceback" in text:
+            row["traces"] += 1
+            row["exemples"].append("trace dans le journal du surveillant")
+        rows = journal_rows(root)
+        seen = Counter(r[1] for r in rows)
+        row["perdus"] += sum(1 for n in files if seen[n] == 0)
+        row["doubles"] += sum(c - 1 for c in seen.values() if c > 1)
+        work = root / "_watch"
+        kept = [p for p in (work / "archive").rglob("*") if p.is_file()]
+        kept += [p for p in (work / "quarantaine").rglob("*") if p.is_file() and not p.name.endswith(".motif.txt")]
+        row["perdus"] += max(0, len(files) - len(kept) - len([p for p in inbox.rglob("*") if p.is_file()]))
+        filed = [p for d in root.glob("dossier_*") for p in d.glob("*.pdf")]
+        digests = Counter(hashlib.sha256(p.read_bytes()).hexdigest() for p in filed)
+        row["doubles"] += sum(c - 1 for c in digests.values() if c > 1)
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 # ---------------------------------------------------------------- one family, in a child
 def run_family(family: str, seed: int, count: int) -> dict:
     """Runs in its own process: RUSAGE_CHILDREN then holds the peak of this family alone."""
     sound = sound_inputs()
     row = {"entrees": 0, "traces": 0, "codes": 0, "temps": 0, "perdus": 0, "doubles": 0, "secondes": 0.0,
            "exemples": []}
+    if family == "watch":
+        run_watch(seed, count, row)
+        row["memoire_mo"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+        return row
     env = dict(os.environ, COLUMNS="200", PYTHONPATH=str(REPO))
     for i in range(count):
         rnd = random.Random(seed * 1000 + i)
