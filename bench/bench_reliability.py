@@ -169,6 +169,9 @@ def run_watch(seed: int, count: int, row: dict) -> None:
             row["exemples"].append("trace dans le journal du surveillant")
         rows = journal_rows(root)
         seen = Counter(r[1] for r in rows)
+        outcomes = Counter(r[3] for r in rows)
+        row["exemples"].append("issues : " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items(), key=str))
+                               + f" ; {len(files) // 4 + (len(files) % 4 > 0)} arrêts brutaux")
         row["perdus"] += sum(1 for n in files if seen[n] == 0)
         row["doubles"] += sum(c - 1 for c in seen.values() if c > 1)
         work = root / "_watch"
