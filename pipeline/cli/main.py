@@ -11,8 +11,16 @@ from pipeline.errors import ExitCode, PipelineError
 from pipeline.fsutil import private_umask
 
 
+_registered = False
+
+
 def _register_all() -> None:
-    # Each area registers its own commands; the modules stay small and separate.
+    # Each area registers its own commands; the modules stay small and separate. Once per
+    # process: main() called again (tests, the bench) must not stack duplicate commands.
+    global _registered
+    if _registered:
+        return
+    _registered = True
     from pipeline.cli import build as cli_build
     from pipeline.cli import bundle as cli_bundle
     from pipeline.cli import check as cli_check
