@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "axes",
     "huey.contrib.djhuey",
     "pipeline.web.desk",
+    "pipeline.web.cdg",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,152 @@
+"""The CDG's desk in the web application: rights (a CDG sees the three collectivités it serves
+and no other), urgent dossiers first, the batch check of a collectivité and its report read back
+from the PDF, the CSV export; Django's test client on the real database and stages."""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.web.conftest import client_for
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "samples"
+
+
+def _dossier(coll, case: str, change=None):
+    from pipeline.web.desk import services, wizard
+    from pipeline.web.desk.models import Dossier
+
+    data = yaml.safe_load((SAMPLES / case / "dossier.yaml").read_text(encoding="utf-8"))
+    data["employeur"]["collectivite"] = coll.nom
+    if change:
+        change(data)
+    d = Dossier.objects.create(collectivite=coll)
+    problems = services.save_yaml(d, wizard.load_yaml(yaml.safe_dump(data, allow_unicode=True, sort_keys=False)))
+    assert problems == [], [p.full for p in problems]
+    return d
+
+
+@pytest.fixture(scope="module")
+def cdg_world(desk_data):
+    """Three collectivités of the Manche's CDG with a dossier each, one of the Calvados's."""
+    import datetime as dt
+
+    from django.contrib.auth.models import User
+
+    from pipeline.web.desk.models import Cdg, Collectivite, Profil
+
+    manche = Cdg.objects.get(nom="Centre de gestion de la Manche")
+    colls = {n: Collectivite.objects.get_or_create(nom=n, defaults={"cdg": manche})[0]
+             for n in ("Commune de Saint-Lô", "Commune de Coutances")}
+    colls["Commune de Valognes"] = Collectivite.objects.create(nom="Commune de Valognes", siret="21500615700015",
+                                                               cdg=manche)
+    bayeux = Collectivite.objects.get(nom="Commune de Bayeux")
+    today = dt.date.today()
+    near = today.replace(year=today.year - 67) + dt.timedelta(days=60)  # age limit in two months
+    d = {
+        "valognes": _dossier(colls["Commune de Valognes"], "02_non_imputable_ses_fonctions_ppr"),
+        "coutances": _dossier(colls["Commune de Coutances"], "04_accident_trajet_tiers_pv",
+                              lambda y: y["agent"].update(date_naissance=near)),
+        "saintlo": _dossier(colls["Commune de Saint-Lô"], "05_maladie_professionnelle_tierce_personne"),
+        "bayeux": _dossier(bayeux, "03_accident_service_ati",
+                           lambda y: y["agent"].update(nom_usage="Horsressort", nom_naissance="Horsressort")),
+    }
+    u = User.objects.create_user("gest_valognes", password="x-Solide-2026!")
+    Profil.objects.create(user=u, role="gestionnaire").collectivites.set([colls["Commune de Valognes"]])
+    return d
+
+
+def test_cdg_sees_its_three_collectivites_and_no_other(cdg_world):
+    c = client_for("cdg50")
+    r = c.get("/cdg/")
+    assert r.status_code == 200
+    page = r.content.decode()
+    for key in ("valognes", "coutances", "saintlo"):
+        assert cdg_world[key].agent in page, key
+    assert cdg_world["bayeux"].agent not in page and "Commune de Bayeux" not in page
+    for n in ("Commune de Valognes", "Commune de Coutances", "Commune de Saint-Lô"):
+        assert n in page
+    # Not the CDG: refused; not logged in: the login page.
+    assert client_for("gest_a").get("/cdg/").status_code == 403
+    r = client_for(None).get("/cdg/")
+    assert r.status_code == 302 and r["Location"].startswith("/connexion/")
+
+
+def test_urgent_first_with_the_reason(cdg_world):
+    page = client_for("cdg50").get("/cdg/").content.decode()
+    rows = page.split('<table class="liste" id="dossiers">')[1].split("<tr")[2:]
+    assert cdg_world["coutances"].agent in rows[0] and "Urgent" in rows[0] and "limite d&#x27;âge" in rows[0]
+    assert all("Urgent" not in r for r in rows[1:])
+    only = client_for("cdg50").get("/cdg/?urgents=1").content.decode()
+    assert cdg_world["coutances"].agent in only and cdg_world["valognes"].agent not in only
+
+
+def test_csv_export_urgent_first_and_neutralised(cdg_world):
+    from pipeline.web.desk.models import Dossier
+
+    d = cdg_world["saintlo"]
+    Dossier.objects.filter(pk=d.pk).update(action="=HYPERLINK(\"http://x\")")
+    raw = client_for("cdg50").get("/cdg/tableau.csv").content
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    col = {n: i for i, n in enumerate(rows[0])}
+    assert rows[1][col["Agent"]] == cdg_world["coutances"].agent and rows[1][col["Urgent"]] == "oui"
+    names = [r[col["Agent"]] for r in rows[1:]]
+    assert cdg_world["bayeux"].agent not in names
+    assert {cdg_world[k].agent for k in ("valognes", "coutances", "saintlo")} <= set(names)
+    action = next(r[col["Prochaine action"]] for r in rows[1:] if r[col["Agent"]] == d.agent)
+    assert action.startswith("'=HYPERLINK")
+
+
+def test_batch_check_and_the_collectivite_report(cdg_world):
+    import pdfplumber
+
+    from pipeline.web.cdg import tasks
+    from pipeline.web.desk.models import Tache
+
+    c = client_for("cdg50")
+    c.get("/cdg/")
+    token = c.cookies["csrftoken"].value
+    coll = cdg_world["valognes"].collectivite
+    r = c.post("/cdg/controle/", {"collectivite": coll.pk, "csrfmiddlewaretoken": token})
+    assert r.status_code == 302
+    t = Tache.objects.filter(genre="controle_lot", collectivite=coll).latest("cree_le")
+    tasks.controle_lot_now(t)  # what the Huey consumer runs
+    t.refresh_from_db()
+    assert t.etat == "terminee" and t.progression == 100, t.message
+    page = c.get("/cdg/").content.decode()
+    assert f"/cdg/rapports/{t.pk}/rapport.pdf" in page
+    r = c.get(f"/cdg/rapports/{t.pk}/rapport.pdf")
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    with pdfplumber.open(io.BytesIO(b"".join(r.streaming_content))) as pdf:
+        text = "\n".join(p.extract_text() or "" for p in pdf.pages)
+    assert "Centre de gestion de la Manche" in text and "Anne Lecomte" in text and "Fait à Saint-Lô" in text
+    assert "Commune de Valognes" in text and "CASTEL" in text
+    assert "PIECE-MANQUANTE" in text and "Incomplet" in text  # no pièce received: what is missing
+    for other in ("coutances", "saintlo", "bayeux"):
+        nom = cdg_world[other].agent.split()[-1].upper()
+        assert nom not in text, other
+    # The collectivité's own gestionnaire may read it; another collectivité's, or the other CDG, may not.
+    assert client_for("gest_valognes").get(f"/cdg/rapports/{t.pk}/rapport.json").status_code == 200
+    assert client_for("gest_a").get(f"/cdg/rapports/{t.pk}/rapport.pdf").status_code == 404
+    assert client_for("gest_a").get(f"/taches/{t.pk}/").status_code == 404
+    assert c.get(f"/cdg/rapports/{t.pk}/rapport.exe").status_code == 404
+    # Only the CDG launches a batch, and only on a collectivité it serves.
+    g = client_for("gest_valognes")
+    g.get("/")
+    assert g.post("/cdg/controle/", {"collectivite": coll.pk,
+                                     "csrfmiddlewaretoken": g.cookies["csrftoken"].value}).status_code == 403
+    bayeux = cdg_world["bayeux"].collectivite
+    assert c.post("/cdg/controle/", {"collectivite": bayeux.pk, "csrfmiddlewaretoken": token}).status_code == 404
+    assert not Tache.objects.filter(genre="controle_lot", collectivite=bayeux).exists()
+
+
+def test_scanning_desk_without_a_drop_folder_says_what_to_do(cdg_world, monkeypatch):
+    monkeypatch.delenv("PIPELINE_WATCH_ROOT", raising=False)
+    page = client_for("cdg50").get("/cdg/numerisation/").content.decode()
+    assert "PIPELINE_WATCH_ROOT" in page
+    assert client_for("gest_a").get("/cdg/numerisation/").status_code == 403
