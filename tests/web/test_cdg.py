@@ -150,3 +150,62 @@ def test_scanning_desk_without_a_drop_folder_says_what_to_do(cdg_world, monkeypa
     page = client_for("cdg50").get("/cdg/numerisation/").content.decode()
     assert "PIPELINE_WATCH_ROOT" in page
     assert client_for("gest_a").get("/cdg/numerisation/").status_code == 403
+
+
+@pytest.mark.slow  # a real watcher run (~10 s)
+def test_scanning_desk_assigns_releases_and_deletes(cdg_world, tmp_path, monkeypatch):
+    from huey.contrib.djhuey import HUEY
+
+    from tests.test_watch_support import AGENTS, drop, encrypted_pdf, identity_lines, make_dossier, run_once, text_pdf
+
+    inbox, root = tmp_path / "depot", tmp_path / "dossiers"
+    inbox.mkdir()
+    make_dossier(root, "A")
+    cert_a = text_pdf("CERTIFICAT MÉDICAL INITIAL", identity_lines("A"))
+    drop(inbox, "certificat_a.pdf", cert_a)
+    drop(inbox, "scan_c.pdf", text_pdf("CERTIFICAT MÉDICAL INITIAL", identity_lines("C")))
+    drop(inbox, "protege.pdf", encrypted_pdf())
+    assert run_once(inbox, root).returncode == 0
+    drop(inbox, "certificat_a_bis.pdf", cert_a)
+    assert run_once(inbox, root).returncode == 0
+    folder_c = make_dossier(root, "C")
+    monkeypatch.setenv("PIPELINE_WATCH_ROOT", str(root))
+
+    c = client_for("cdg50")
+    page = c.get("/cdg/numerisation/").content.decode()
+    for section in ("a-trier", "quarantaine", "doublons", "classes"):
+        assert f'id="{section}"' in page
+    assert "scan_c.pdf" in page and "protege.pdf" in page and "certificat_a_bis.pdf" in page
+    assert AGENTS["C"]["id"] in page  # offered as a destination
+    token = c.cookies["csrftoken"].value
+    from pipeline.watch import desk
+
+    j = desk.open_journal(root)
+    trier, quar, dup = desk.a_trier(j)[0], desk.quarantine(j)[0], desk.duplicates(j)[0]
+    j.close()
+    # Without the CSRF token nothing happens.
+    assert c.post("/cdg/numerisation/liberer/", {"file_id": quar.file_id}).status_code == 403
+    HUEY.immediate = True  # the re-check runs at once, as the consumer would
+    try:
+        r = c.post("/cdg/numerisation/attribuer/", {"file_id": trier.file_id, "idx": trier.idx,
+                                                    "dossier_id": AGENTS["C"]["id"],
+                                                    "piece_id": "certificat_medical_initial",
+                                                    "csrfmiddlewaretoken": token})
+    finally:
+        HUEY.immediate = False
+    assert r.status_code == 302
+    assert (folder_c / "certificat_medical_initial.pdf").is_file()
+    assert c.post("/cdg/numerisation/liberer/", {"file_id": quar.file_id, "csrfmiddlewaretoken": token}).status_code == 302
+    assert (inbox / "protege.pdf").is_file()
+    assert c.post("/cdg/numerisation/supprimer-doublon/", {"file_id": dup.file_id,
+                                                           "csrfmiddlewaretoken": token}).status_code == 302
+    page = c.get("/cdg/numerisation/").content.decode()
+    assert "Aucun document à trier" in page and "Aucun fichier en quarantaine" in page and "Aucun doublon" in page
+    classes = page.split('id="classes"')[1]
+    assert "scan_c.pdf" in classes and AGENTS["C"]["id"] in classes and "incomplet" in classes  # re-checked
+    assert "cdg50 : attribution" in page and "cdg50 : liberation" in page and "cdg50 : suppression_doublon" in page
+    # A gestionnaire has no access to the scanning desk's actions.
+    g = client_for("gest_a")
+    g.get("/")
+    assert g.post("/cdg/numerisation/liberer/", {"file_id": quar.file_id,
+                                                 "csrfmiddlewaretoken": g.cookies["csrftoken"].value}).status_code == 403
