@@ -5,59 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.web.conftest import client_for
-
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT / "samples"
-
-
-def _dossier(coll, case: str, change=None):
-    from pipeline.web.desk import services, wizard
-    from pipeline.web.desk.models import Dossier
-
-    data = yaml.safe_load((SAMPLES / case / "dossier.yaml").read_text(encoding="utf-8"))
-    data["employeur"]["collectivite"] = coll.nom
-    if change:
-        change(data)
-    d = Dossier.objects.create(collectivite=coll)
-    problems = services.save_yaml(d, wizard.load_yaml(yaml.safe_dump(data, allow_unicode=True, sort_keys=False)))
-    assert problems == [], [p.full for p in problems]
-    return d
-
-
-@pytest.fixture(scope="module")
-def cdg_world(desk_data):
-    """Three collectivités of the Manche's CDG with a dossier each, one of the Calvados's."""
-    import datetime as dt
-
-    from django.contrib.auth.models import User
-
-    from pipeline.web.desk.models import Cdg, Collectivite, Profil
-
-    manche = Cdg.objects.get(nom="Centre de gestion de la Manche")
-    colls = {n: Collectivite.objects.get_or_create(nom=n, defaults={"cdg": manche})[0]
-             for n in ("Commune de Saint-Lô", "Commune de Coutances")}
-    colls["Commune de Valognes"] = Collectivite.objects.create(nom="Commune de Valognes", siret="21500615700015",
-                                                               cdg=manche)
-    bayeux = Collectivite.objects.get(nom="Commune de Bayeux")
-    today = dt.date.today()
-    near = today.replace(year=today.year - 67) + dt.timedelta(days=60)  # age limit in two months
-    d = {
-        "valognes": _dossier(colls["Commune de Valognes"], "02_non_imputable_ses_fonctions_ppr"),
-        "coutances": _dossier(colls["Commune de Coutances"], "04_accident_trajet_tiers_pv",
-                              lambda y: y["agent"].update(date_naissance=near)),
-        "saintlo": _dossier(colls["Commune de Saint-Lô"], "05_maladie_professionnelle_tierce_personne"),
-        "bayeux": _dossier(bayeux, "03_accident_service_ati",
-                           lambda y: y["agent"].update(nom_usage="Horsressort", nom_naissance="Horsressort")),
-    }
-    u = User.objects.create_user("gest_valognes", password="x-Solide-2026!")
-    Profil.objects.create(user=u, role="gestionnaire").collectivites.set([colls["Commune de Valognes"]])
-    return d
 
 
 def test_cdg_sees_its_three_collectivites_and_no_other(cdg_world):

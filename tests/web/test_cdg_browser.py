@@ -11,14 +11,13 @@ from pathlib import Path
 import pytest
 
 from tests.web.conftest import PASSWORD
-from tests.web.test_cdg import cdg_world  # noqa: F401  (fixture)
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium absent (/usr/bin/chromium)")]
 
 
-def test_cdg_batch_check_in_the_browser(desk_server, cdg_world, tmp_path):  # noqa: F811
+def test_cdg_batch_check_in_the_browser(desk_server, cdg_world, tmp_path):
     import pdfplumber
     from playwright.sync_api import expect, sync_playwright
 
