@@ -53,7 +53,7 @@ def _accounts() -> None:
     b = Collectivite.objects.create(nom="Commune de Coutances", siret="21500147100015", cdg=manche)
     Collectivite.objects.create(nom="Commune de Bayeux", cdg=autre)
     for name, role, colls, cdg in (("gest_a", "gestionnaire", [a], None), ("gest_b", "gestionnaire", [b], None),
-                                   ("cdg50", "cdg", [], manche)):
+                                   ("cdg50", "cdg", [], manche), ("scan50", "numerisation", [], manche)):
         u = User.objects.create_user(name, password=PASSWORD)
         p = Profil.objects.create(user=u, role=role, cdg=cdg)
         p.collectivites.set(colls)
@@ -61,13 +61,21 @@ def _accounts() -> None:
 
 
 @pytest.fixture(scope="session")
-def desk_server(desk_data):
+def scan_root(desk_data) -> Path:
+    """The dossiers folder of the drop-folder watcher that the server's scanning desk reads."""
+    root = desk_data.parent / "scans" / "dossiers"
+    root.mkdir(parents=True, mode=0o700)
+    return root
+
+
+@pytest.fixture(scope="session")
+def desk_server(desk_data, scan_root):
     """`pipeline serve` on a free loopback port; yields its base URL."""
     port = _free_port()
     log = open(desk_data.parent / "serve.log", "wb")
     proc = subprocess.Popen([str(Path(sys.executable).parent / "pipeline"), "serve", "--data", str(desk_data),
                              "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
-                            env={**os.environ})
+                            env={**os.environ, "PIPELINE_WATCH_ROOT": str(scan_root)})
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:

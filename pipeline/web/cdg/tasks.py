@@ -2,6 +2,7 @@
 in its report, and the re-check of a dossier the scanning desk filed."""
 from __future__ import annotations
 
+import traceback
 from pathlib import Path
 
 from django.conf import settings
@@ -68,8 +69,8 @@ def recontroler(root: str, dossier_id: str) -> None:
 
     try:
         desk.recheck(root, dossier_id)
-    except Exception:  # the journal keeps "contrôle en attente"; the page shows it
-        pass
+    except Exception:  # the journal keeps "contrôle en attente"; the page shows it, the log says why
+        traceback.print_exc()
 
 
 def enqueue(collectivite, user) -> Tache:
