@@ -236,6 +236,15 @@ class Journal:
     def dossiers_to_check(self) -> list[tuple[str, str]]:
         return list(self.db.execute("SELECT dossier_id, folder FROM dossiers WHERE needs_check=1"))
 
+    def mark_dossier(self, dossier_id: str, folder: str, *, needs_check: bool) -> None:
+        """A dossier to check again (the scanning desk filed a file into it by hand)."""
+        with self.tx():
+            self.db.execute(
+                "INSERT INTO dossiers(dossier_id, folder, needs_check) VALUES (?,?,?) "
+                "ON CONFLICT(dossier_id) DO UPDATE SET needs_check=excluded.needs_check",
+                (dossier_id, folder, int(needs_check)),
+            )
+
     def checked(self, dossier_id: str, status: str, missing: list[str], report: str | None,
                 started_at: float) -> None:
         """Store a check result; the dossier stays dirty if a document arrived after the check started."""
