@@ -224,15 +224,6 @@ class Journal:
                 )
 
     # -- dossiers ---------------------------------------------------------------------------
-    def mark_dossier(self, dossier_id: str, folder: str, needs_check: bool = True) -> None:
-        """Know a dossier (a check can only store its result on a known row)."""
-        with self.tx():
-            self.db.execute(
-                "INSERT INTO dossiers(dossier_id, folder, needs_check) VALUES (?,?,?) "
-                "ON CONFLICT(dossier_id) DO UPDATE SET folder=excluded.folder, needs_check=excluded.needs_check",
-                (dossier_id, folder, int(needs_check)),
-            )
-
     def dossiers_to_check(self) -> list[tuple[str, str]]:
         return list(self.db.execute("SELECT dossier_id, folder FROM dossiers WHERE needs_check=1"))
 
