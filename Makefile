@@ -6,13 +6,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 SAMPLE ?= samples/01_non_imputable_toutes_fonctions/dossier.yaml
 
-.PHONY: install demo test test-fast samples bench clean locale
+.PHONY: install demo test test-fast samples bench clean locale serve
 
 install:
 	@bash scripts/install.sh
 
 demo: install
 	$(BIN)/pipeline build $(SAMPLE) -o out
+
+# Le bureau web sur http://127.0.0.1:8000/ (voir « Bureau web » dans le README).
+serve: install
+	$(BIN)/pipeline serve
 
 test: install
 	$(BIN)/python -m pytest -q

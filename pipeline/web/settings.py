@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "axes",
     "huey.contrib.djhuey",
     "pipeline.web.desk",
+    "pipeline.web.cdg",
 ]
 
 MIDDLEWARE = [
@@ -152,6 +153,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = fsutil.ensure_dir(DATA_DIR / "static")
+STATICFILES_DIRS = [WEB_DIR / "static"]  # the desk's CSS and JS, shipped in the package
 WHITENOISE_USE_FINDERS = True  # served from the package: no collectstatic needed for `pipeline serve`
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -12,5 +12,6 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("mot-de-passe/", auth_views.PasswordChangeView.as_view(success_url="/"), name="password_change"),
     path("admin/", admin.site.urls),
+    path("cdg/", include("pipeline.web.cdg.urls")),  # the CDG's desk and the scanning desk (issue 12)
     path("", include("pipeline.web.desk.urls")),
 ]

@@ -53,7 +53,7 @@ def _accounts() -> None:
     b = Collectivite.objects.create(nom="Commune de Coutances", siret="21500147100015", cdg=manche)
     Collectivite.objects.create(nom="Commune de Bayeux", cdg=autre)
     for name, role, colls, cdg in (("gest_a", "gestionnaire", [a], None), ("gest_b", "gestionnaire", [b], None),
-                                   ("cdg50", "cdg", [], manche)):
+                                   ("cdg50", "cdg", [], manche), ("scan50", "numerisation", [], manche)):
         u = User.objects.create_user(name, password=PASSWORD)
         p = Profil.objects.create(user=u, role=role, cdg=cdg)
         p.collectivites.set(colls)
@@ -61,13 +61,21 @@ def _accounts() -> None:
 
 
 @pytest.fixture(scope="session")
-def desk_server(desk_data):
+def scan_root(desk_data) -> Path:
+    """The dossiers folder of the drop-folder watcher that the server's scanning desk reads."""
+    root = desk_data.parent / "scans" / "dossiers"
+    root.mkdir(parents=True, mode=0o700)
+    return root
+
+
+@pytest.fixture(scope="session")
+def desk_server(desk_data, scan_root):
     """`pipeline serve` on a free loopback port; yields its base URL."""
     port = _free_port()
     log = open(desk_data.parent / "serve.log", "wb")
     proc = subprocess.Popen([str(Path(sys.executable).parent / "pipeline"), "serve", "--data", str(desk_data),
                              "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
-                            env={**os.environ})
+                            env={**os.environ, "PIPELINE_WATCH_ROOT": str(scan_root)})
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -103,6 +111,53 @@ def completed_forms(tmp_path_factory) -> dict[str, Path]:
         path.write_bytes(g._standin(piece, spec.d, spec, "autre"))
         paths[piece] = path
     return paths
+
+
+def _cdg_dossier(coll, case: str, change=None):
+    from pipeline.web.desk import services, wizard
+    from pipeline.web.desk.models import Dossier
+
+    import yaml
+
+    data = yaml.safe_load((ROOT / "samples" / case / "dossier.yaml").read_text(encoding="utf-8"))
+    data["employeur"]["collectivite"] = coll.nom
+    if change:
+        change(data)
+    d = Dossier.objects.create(collectivite=coll)
+    problems = services.save_yaml(d, wizard.load_yaml(yaml.safe_dump(data, allow_unicode=True, sort_keys=False)))
+    assert problems == [], [p.full for p in problems]
+    return d
+
+
+@pytest.fixture(scope="session")
+def cdg_world(desk_data):
+    """Three collectivités of the Manche's CDG with a dossier each, one of the Calvados's (shared by the
+    client tests and the browser test: created once per session)."""
+    import datetime as dt
+
+    from django.contrib.auth.models import User
+
+    from pipeline.web.desk.models import Cdg, Collectivite, Profil
+
+    manche = Cdg.objects.get(nom="Centre de gestion de la Manche")
+    colls = {n: Collectivite.objects.get_or_create(nom=n, defaults={"cdg": manche})[0]
+             for n in ("Commune de Saint-Lô", "Commune de Coutances")}
+    colls["Commune de Valognes"] = Collectivite.objects.create(nom="Commune de Valognes", siret="21500615700015",
+                                                               cdg=manche)
+    bayeux = Collectivite.objects.get(nom="Commune de Bayeux")
+    today = dt.date.today()
+    near = today.replace(year=today.year - 67) + dt.timedelta(days=60)  # age limit in two months
+    d = {
+        "valognes": _cdg_dossier(colls["Commune de Valognes"], "02_non_imputable_ses_fonctions_ppr"),
+        "coutances": _cdg_dossier(colls["Commune de Coutances"], "04_accident_trajet_tiers_pv",
+                              lambda y: y["agent"].update(date_naissance=near)),
+        "saintlo": _cdg_dossier(colls["Commune de Saint-Lô"], "05_maladie_professionnelle_tierce_personne"),
+        "bayeux": _cdg_dossier(bayeux, "03_accident_service_ati",
+                           lambda y: y["agent"].update(nom_usage="Horsressort", nom_naissance="Horsressort")),
+    }
+    u = User.objects.create_user("gest_valognes", password="x-Solide-2026!")
+    Profil.objects.create(user=u, role="gestionnaire").collectivites.set([colls["Commune de Valognes"]])
+    return d
 
 
 def client_for(username: str | None):

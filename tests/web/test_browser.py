@@ -1,0 +1,205 @@
+"""The desk in a real browser (Debian's Chromium driven by Playwright), against `pipeline serve`.
+
+One gestionnaire's path, as a person would take it: log in, create a dossier through the guided
+form (case 01, typed field by field), build it (the Huey consumer of `pipeline serve` runs
+LibreOffice), download the zip and read it back, drop the completed AF3 and AF4, see them
+identified and the stage move, open a preview (written to the access log), log out.
+Screenshots of the main pages go to tests/artefacts/web/ (git-ignored).
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.web.conftest import PASSWORD, ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+SAMPLE = ROOT / "samples" / "01_non_imputable_toutes_fonctions" / "dossier.yaml"
+ARTEFACTS = ROOT / "tests" / "artefacts" / "web"
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium de Debian absent (/usr/bin/chromium)")]
+
+
+@pytest.fixture()
+def page(desk_server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API keeps an event loop in this thread; the test reads the journal with the ORM.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "1"
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        context = browser.new_context(accept_downloads=True, locale="fr-FR", viewport={"width": 1280, "height": 900})
+        pg = context.new_page()
+        pg.set_default_timeout(20_000)
+        errors: list[str] = []
+        pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        pg.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status == 404 else None)
+        pg.console_errors = errors
+        yield pg
+        context.close()
+        browser.close()
+
+
+def _shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
+
+
+def _answers() -> dict:
+    """Case 01 as the model reads it (defaults included): what the person types, field by field."""
+    from pipeline.dossier.load import load_dossier
+
+    return load_dossier(SAMPLE).model_dump(mode="json")
+
+
+def _get(data, name: str):
+    cur = data
+    for part in name.split("."):
+        if isinstance(cur, dict):
+            cur = cur.get(part)
+        elif isinstance(cur, list) and part.isdigit():
+            cur = cur[int(part)] if int(part) < len(cur) else None
+        else:
+            return None
+    return cur
+
+
+def _fill_step(page, answers: dict) -> bool:
+    """Fill every input of the current step from the answers; True when a list needs more rows."""
+    inputs = page.eval_on_selector_all(
+        "#saisie [name]", "els => els.map(e => [e.name, e.tagName.toLowerCase(), e.type || ''])")
+    rows: dict[str, set[int]] = {}
+    for name, tag, kind in inputs:
+        if name in ("csrfmiddlewaretoken", "action"):
+            continue
+        field = page.locator(f'#saisie [name="{name}"]')
+        if name == "medecin_traitant_aucun":
+            field.set_checked(answers.get("medecin_traitant") == "aucun")
+            continue
+        m = re.match(r"^(.*?)\.(\d+)\.[a-z_]+$", name)
+        if m:
+            rows.setdefault(m[1], set()).add(int(m[2]))
+        value = _get(answers, name)
+        if kind == "checkbox":
+            field.set_checked(bool(value))
+        elif tag == "select":
+            field.select_option("" if value is None else str(value))
+        else:
+            field.fill("" if value is None else str(value))
+    return any(len(_get(answers, block) or []) > len(shown) for block, shown in rows.items())
+
+
+def _login(page, url: str, user: str) -> None:
+    page.goto(url + "/connexion/")
+    _shot(page, "01_connexion")
+    page.fill("#id_username", user)
+    page.fill("#id_password", PASSWORD)
+    page.click("button:has-text('Se connecter')")
+    page.wait_for_url(url + "/")
+
+
+def _wait_task(page, selector: str, timeout_s: int) -> None:
+    """The page polls the task and reloads itself when it ends (desk.js)."""
+    try:
+        page.wait_for_selector(selector, timeout=timeout_s * 1000)
+    except Exception:
+        _shot(page, "echec_attente")
+        raise AssertionError(f"{selector} absent après {timeout_s} s ; état affiché : {page.inner_text('#stade')}")
+    page.wait_for_load_state()
+
+
+def test_gestionnaire_path_in_browser(page, desk_server, desk_data, completed_forms):
+    import pdfplumber
+
+    url = desk_server
+    _login(page, url, "gest_a")
+    _shot(page, "02_liste")
+
+    # A new dossier through the guided form, one step at a time.
+    page.click("text=Nouveau dossier")
+    page.select_option("#collectivite", label="Commune de Saint-Lô")
+    page.click("button:has-text('Commencer la saisie')")
+    answers = _answers()
+    titles = []
+    for _ in range(40):
+        page.wait_for_url(re.compile(r"/saisie/"))
+        if page.url.rstrip("/").endswith("/verification"):
+            break
+        titles.append(page.inner_text("h1"))
+        if len(titles) == 2:
+            _shot(page, "03_saisie_agent")
+        if _fill_step(page, answers):
+            page.click("#saisie button[value=lignes]")
+            continue
+        page.click("#saisie button[value=suivant]")
+    assert page.url.rstrip("/").endswith("/verification"), titles
+    # Case 01 is not imputable: the step about the accident or the disease is not asked.
+    assert "Les faits" not in titles and "Le cas" in titles and "Le conseil médical" in titles
+    _shot(page, "04_verification")
+    assert "La description du dossier est complète et cohérente." in page.inner_text("main"), \
+        page.inner_text("main")
+
+    # Build: queued, run by the consumer of `pipeline serve`, progress on the page.
+    page.click("button:has-text('Construire les documents')")
+    page.wait_for_url(re.compile(r"/dossiers/[^/]+/$"))
+    _wait_task(page, "#documents", 420)
+    assert "Documents produits" in page.inner_text("#stade")
+    _shot(page, "05_dossier_construit")
+    checklist = page.inner_text("#checklist")
+    assert "AF3" in checklist or "af3" in checklist.lower()
+
+    # The zip, read back.
+    with page.expect_download() as dl:
+        page.click("text=Télécharger l'archive")
+    zpath = Path(dl.value.path())
+    assert dl.value.suggested_filename == "INV-2026-0001.zip"
+    with zipfile.ZipFile(zpath) as z:
+        names = z.namelist()
+        pdfs = [n for n in names if n.endswith(".pdf")]
+        assert pdfs, names
+        texts = []
+        for n in pdfs:
+            with pdfplumber.open(io.BytesIO(z.read(n))) as pdf:
+                texts.append(" ".join(p.extract_text() or "" for p in pdf.pages))
+    assert any("DURAND" in t.upper() for t in texts), "le nom de l'agent manque dans les PDF de l'archive"
+    assert any("INV-2026-0001" in t for t in texts)
+
+    # The calendar.
+    with page.expect_download() as dl:
+        page.click("text=Calendrier (.ics)")
+    assert Path(dl.value.path()).read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")
+
+    # The completed AF3 and AF4 come back: dropped together, identified, checked.
+    stage_before = page.inner_text("#stade .stade")
+    page.set_input_files("#fichiers", [str(completed_forms["af3"]), str(completed_forms["af4"])])
+    page.click("button:has-text('Envoyer les fichiers')")
+    page.wait_for_url(re.compile(r"/dossiers/[^/]+/$"))
+    assert "2 fichier(s) reçu(s)" in page.inner_text(".messages")
+    _wait_task(page, "#controle", 300)
+    received = page.inner_text("#recues")
+    assert "af3_signe.pdf" in received and "af4_signe.pdf" in received
+    assert "en cours d'identification" not in received
+    stage_after = page.inner_text("#stade .stade")
+    assert stage_after != stage_before, (stage_before, stage_after)
+    findings = page.inner_text("#controle")
+    assert "Contrôle avant envoi" in findings
+    # A preview is a real image, served behind the same right as the file.
+    page.wait_for_function("() => [...document.querySelectorAll('img.apercu')].every(i => i.complete && i.naturalWidth > 0)")
+    _shot(page, "06_dossier_pieces_recues")
+
+    from pipeline.web.desk.models import Journal
+
+    assert Journal.objects.filter(utilisateur="gest_a", action__startswith="aperçu", piece="af3").exists()
+
+    # Log out: the dossier is out of reach again.
+    dossier_url = page.url
+    page.click("button:has-text('Se déconnecter')")
+    page.wait_for_url(re.compile(r"/connexion/"))
+    page.goto(dossier_url)
+    assert "/connexion/" in page.url
+    assert not page.console_errors, page.console_errors
