@@ -21,6 +21,7 @@ from typing import Optional
 import yaml
 
 from pipeline import fsutil
+from pipeline.fsutil import sha256_file  # noqa: F401  (pipeline.bundle.layout.sha256_file)
 
 RECUS = "recus"
 ENVOI = "envoi"
@@ -59,13 +60,6 @@ def received_files(dossier_dir: Path, extra: Optional[Path] = None) -> list[Path
                 out.append(p)
     return out
 
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def file_date(path: Path) -> dt.date:

@@ -12,7 +12,6 @@ synced elsewhere (or, for a duplicate, once the same content is known to be file
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import time
@@ -22,6 +21,7 @@ from typing import Optional
 
 from pipeline.errors import InputProblem, InvalidInput
 from pipeline.fsutil import ensure_dir, fsync_dir, write_text
+from pipeline.fsutil import sha256_file as _sha
 from pipeline.watch import WORK_DIRNAME, filer
 from pipeline.watch.journal import Journal
 
@@ -155,13 +155,6 @@ def _archived_path(adir: Path, fid: int) -> Optional[Path]:
                 return p
     return None
 
-
-def _sha(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _log(j: Journal, user: str, action: str, fid: int, *, idx=None, src=None, dest=None, dossier_id=None,

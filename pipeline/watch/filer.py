@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
-import hashlib
 import os
 import re
 import shutil
@@ -17,15 +16,8 @@ import time
 from pathlib import Path
 
 from pipeline.fsutil import FILE_MODE, ensure_dir, fsync_dir, write_text
+from pipeline.fsutil import sha256_file as _sha
 from pipeline.text import slug
-
-
-def _sha(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _fsync_file(path: Path) -> None:
