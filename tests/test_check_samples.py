@@ -162,8 +162,6 @@ def scanned_defects(check_samples, tmp_path_factory):
     return folders
 
 
-@pytest.mark.xfail(strict=True, reason="écart connu : AF4 d'une autre mise en page, numérisé : la case « seconde "
-                   "convocation » lue cochée, AF4-SECONDE-CONVOCATION au lieu de AF4-QUORUM")
 def test_scanned_defects_give_the_same_verdicts(scanned_defects):
     problems = []
     for folder in scanned_defects:

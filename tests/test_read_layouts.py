@@ -183,8 +183,6 @@ def test_members_one_line_each_in_any_column_order():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="écart connu : sur le scan de la graine 3, « [x] Oui [ ] Non » tapé entre "
-                   "crochets, l'encre mesurée devant « Non » (crochets) dépasse celle devant « Oui » : réponse lue à tort")
 def test_scanned_dossier_pieces_and_boxes(tmp_path):
     d = tmp_path / "scan"
     variations.generate(3, d, mode="scan", dpi=200)

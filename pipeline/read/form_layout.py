@@ -213,7 +213,12 @@ class FormReader:
         marks = dict(opts.marks)
         page = self.fd.pages[i]
         words = {o: lines[li].words[k] for o, (li, k) in opts.found.items()}
-        if page.ocr or any(m in (None, "unknown") for m in marks.values()) or list(marks.values()).count("ticked") != 1:
+        # Typed brackets read by the OCR (« [X] » / « [ ] ») are clearer than their ink, whose
+        # strokes weigh like a tick: measure only what the text leaves open.
+        ocr_clear = page.ocr and all(m in ("ticked", "empty") for m in marks.values()) \
+            and list(marks.values()).count("ticked") == 1
+        if not ocr_clear and (page.ocr or any(m in (None, "unknown") for m in marks.values())
+                              or list(marks.values()).count("ticked") != 1):
             inks = {o: self._ink(i, w) for o, w in words.items()}
             if all(v is not None for v in inks.values()):
                 # A scanned empty box keeps its blurred border (ink up to ~0.18): the ticked one is the
@@ -257,7 +262,7 @@ class FormReader:
         i, h = hs[0]
         ln = self.lines[i][h.line]
         mark = L.mark_before(ln, h.first)
-        if mark in (None, "unknown") or self.fd.pages[i].ocr:
+        if mark in (None, "unknown"):  # a clear « [X] » / « [ ] » read by the OCR is kept
             v = self._ink(i, ln.words[h.first])
             if v is not None:
                 mark = "ticked" if v > TICK_INK else "empty" if v < LOW_INK else "unknown"
@@ -279,7 +284,7 @@ class FormReader:
                 i, h = hs[0]
                 ln = self.lines[i][h.line]
                 mark = L.mark_before(ln, h.first)
-                if mark in (None, "unknown") or self.fd.pages[i].ocr:
+                if mark in (None, "unknown"):  # a clear « [X] » / « [ ] » read by the OCR is kept
                     v = self._ink(i, ln.words[h.first])
                     if v is not None:
                         mark = "ticked" if v > TICK_INK else "empty" if v < LOW_INK else "unknown"
