@@ -21,9 +21,9 @@ serve: install
 test: install
 	$(BIN)/python -m pytest -q
 
-# Voie rapide (moins d'une minute) : sans les tests marqués @pytest.mark.slow.
+# Voie rapide (moins d'une minute sur deux cœurs) : sans les tests marqués @pytest.mark.slow, répartis sur les cœurs (pytest-xdist).
 test-fast: install
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" -n auto
 
 samples: install
 	$(BIN)/python samples/make_check_samples.py samples/_generated --scans

@@ -49,6 +49,22 @@ def _tmp_extractions() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).glob("pipeline-zip-*")}
 
 
+class _PrivateTemp:
+    """The check's temporary folders in a folder of this test only (other test processes may be
+    extracting zips in the shared one at the same time)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def __enter__(self):
+        self.folder.mkdir(exist_ok=True)
+        self.saved, tempfile.tempdir = tempfile.tempdir, str(self.folder)
+        return self
+
+    def __exit__(self, *exc):
+        tempfile.tempdir = self.saved
+
+
 def run_check(target: Path, capsys) -> tuple[int, str, str, float]:
     """`pipeline check TARGET --json - --jobs 1`: exit code, stdout, stderr, seconds."""
     t = time.monotonic()
@@ -122,8 +138,11 @@ def _zip_case(tmp_path: Path, ops: list, capsys) -> None:
     members = {"dossier/arrete.pdf": SOUND["arrete.pdf"], "dossier/certificat.png": SOUND["certificat.png"]}
     z = tmp_path / "envoi.zip"
     z.write_bytes(mutate(sound_zip(members), ops))
-    before, extractions = snapshot(tmp_path), _tmp_extractions()
-    code, out, err, seconds = run_check(z, capsys)
+    before = snapshot(tmp_path)
+    with _PrivateTemp(tmp_path.parent / f"{tmp_path.name}-tmp"):
+        extractions = _tmp_extractions()
+        code, out, err, seconds = run_check(z, capsys)
+        left = _tmp_extractions()
     assert_sane(code, out, err, seconds)
     if code == 2:
         assert "archive refusée" in err and str(z) in err, err[-800:]
@@ -132,7 +151,7 @@ def _zip_case(tmp_path: Path, ops: list, capsys) -> None:
         names = [f["file"] for f in rep["files"]]
         assert_each_file_read_or_reported(out, names)
     assert snapshot(tmp_path) == before, "le dossier de l'archive a été modifié"
-    assert _tmp_extractions() <= extractions, "extraction temporaire laissée sur le disque"
+    assert left <= extractions, "extraction temporaire laissée sur le disque"
 
 
 @FUZZ
