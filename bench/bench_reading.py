@@ -229,7 +229,7 @@ def naive(files: list[str]) -> tuple[int, float]:
 
 
 def _ocrmypdf(args: tuple[str, str]) -> None:
-    subprocess.run(["ocrmypdf", "-q", "-l", "fra", "--jobs", "1", "--output-type", "pdf", "--optimize", "0",
+    subprocess.run([sys.executable, "-m", "ocrmypdf", "-q", "-l", "fra", "--jobs", "1", "--output-type", "pdf", "--optimize", "0",
                     args[0], args[1]], check=False, env=dict(os.environ, OMP_THREAD_LIMIT="1"),
                    capture_output=True)
 
