@@ -30,7 +30,9 @@ def _usage_pieces(command, ctx) -> list[str]:
     return pieces
 
 
-class FrenchCommand(typer_core.TyperCommand):
+class _FrenchParams:
+    """Commands and groups alike: each parameter gets its French type label once."""
+
     def get_params(self, ctx):
         params = super().get_params(ctx)
         for param in params:
@@ -38,21 +40,16 @@ class FrenchCommand(typer_core.TyperCommand):
                 _frenchify_params_one(param, ctx)
         return params
 
+
+class FrenchCommand(_FrenchParams, typer_core.TyperCommand):
     def format_usage(self, ctx, formatter) -> None:
         formatter.write_usage(ctx.command_path, " ".join(_usage_pieces(self, ctx)), prefix=USAGE_PREFIX)
 
 
-class FrenchGroup(typer_core.TyperGroup):
+class FrenchGroup(_FrenchParams, typer_core.TyperGroup):
     def __init__(self, *args, **kwargs):
         kwargs["subcommand_metavar"] = kwargs.get("subcommand_metavar") or "COMMANDE [ARGUMENTS]..."
         super().__init__(*args, **kwargs)
-
-    def get_params(self, ctx):
-        params = super().get_params(ctx)
-        for param in params:
-            if not getattr(param, "_fr", False):
-                _frenchify_params_one(param, ctx)
-        return params
 
     def format_usage(self, ctx, formatter) -> None:
         pieces = _usage_pieces(self, ctx) + [self.subcommand_metavar]

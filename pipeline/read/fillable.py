@@ -54,17 +54,12 @@ def list_fields(path: Path) -> list[PdfField]:
     try:
         from pypdf import PdfReader
 
+        from pipeline.read.reader import widgets
+
         reader = PdfReader(str(path))
         pages_of: dict[str, int] = {}
-        for index, page in enumerate(reader.pages):
-            for ref in page.get("/Annots") or []:
-                a = ref.get_object()
-                if a.get("/Subtype") != "/Widget":
-                    continue
-                parent = a.get("/Parent")
-                name = a.get("/T") or (parent.get_object().get("/T") if parent is not None else None)
-                if name is not None:
-                    pages_of.setdefault(str(name), index + 1)
+        for index, name, _ in widgets(reader):
+            pages_of.setdefault(name, index + 1)
         fields = reader.get_fields() or {}
     except Exception as e:
         raise PipelineError(f"{path.name} : PDF illisible ({type(e).__name__}), vérifiez qu'il s'agit "

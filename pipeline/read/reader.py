@@ -148,6 +148,21 @@ def _read_pdf(fd: FileData) -> None:
     if has_form:
         _pdf_fields(fd)
 
+def widgets(reader):
+    """(page index, field name, value) of each form-field widget, page by page (pypdf reader);
+    a widget without its own name or value takes its parent field's."""
+    for index, page in enumerate(reader.pages):
+        for ref in page.get("/Annots") or []:
+            a = ref.get_object()
+            if a.get("/Subtype") != "/Widget":
+                continue
+            parent = a.get("/Parent")
+            parent = parent.get_object() if parent is not None else {}
+            name = a.get("/T") or parent.get("/T")
+            if name is not None:
+                yield index, str(name), a.get("/V", parent.get("/V"))
+
+
 def _pdf_fields(fd: FileData) -> None:
     """AcroForm values (pypdf): forms filled on screen keep their values out of the page text.
 
@@ -158,20 +173,11 @@ def _pdf_fields(fd: FileData) -> None:
     try:
         from pypdf import PdfReader
 
-        reader = PdfReader(str(fd.path))
-        for index, page in enumerate(reader.pages):
-            for ref in page.get("/Annots") or []:
-                a = ref.get_object()
-                if a.get("/Subtype") != "/Widget":
-                    continue
-                parent = a.get("/Parent")
-                parent = parent.get_object() if parent is not None else {}
-                name = a.get("/T") or parent.get("/T")
-                value = a.get("/V", parent.get("/V"))
-                if name is None or value in (None, "", "/Off"):
-                    continue
-                fd.form_fields[str(name)] = str(value)
-                where[str(name)] = index
+        for index, name, value in widgets(PdfReader(str(fd.path))):
+            if value in (None, "", "/Off"):
+                continue
+            fd.form_fields[name] = str(value)
+            where[name] = index
     except Exception:
         pass  # the text is what counts
     fd.metadata["_field_pages"] = where
