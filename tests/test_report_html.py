@@ -72,7 +72,7 @@ PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUl
 
 def test_evidence_is_shown_when_a_finding_has_one():
     f = _WithEvidence("AF3-MEDECIN-TRAITANT-VIDE", "bloquant", "cadre vide", "Notice AF3", "af3", "af3.pdf", 2,
-                      evidence={"page": 2, "box": [10, 20, 200, 80], "text": f"Dr {EVIL}", "image": PNG})
+                      evidence={"page": 2, "box": [10, 20, 200, 80], "texte": f"Dr {EVIL}", "image": PNG})
     html = to_html([_report([f])])
     seen = parse(html)
     assert [i["src"] for i in seen.imgs] == [PNG]

@@ -85,17 +85,16 @@ def batch_table(reports: list, console) -> None:
 
 
 def _evidence(f):
-    """The crop a reading rule attached to a finding (page, box, text read, PNG data URI), if any."""
+    """What the reading stage read for a finding (read.form_layout: page, box, texte, etat, and the
+    crop as a PNG data URI added by the check), as the template shows it; None without evidence."""
     ev = getattr(f, "evidence", None)
     if ev is None:
         return None
-    get = ev.get if isinstance(ev, dict) else (lambda k: getattr(ev, k, None))
-    image = get("image") or get("png") or get("data_uri")
+    image = ev.get("image")
     if image and not str(image).startswith("data:image/png;base64,"):
         image = None  # the report stays self-contained: only an inline PNG is shown
-    # The reading stage says "texte" and "etat" (illisible: shown as « à vérifier »).
-    return {"page": get("page"), "text": get("text") or get("texte"), "image": image, "box": get("box"),
-            "weak": get("etat") == "illisible"}
+    return {"page": ev.get("page"), "text": ev.get("texte"), "image": image, "box": ev.get("box"),
+            "weak": ev.get("etat") == "illisible"}  # shown as « à vérifier »
 
 
 class _FindingView:
