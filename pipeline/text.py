@@ -55,3 +55,13 @@ def slug(s: str) -> str:
     """ASCII, lower case, underscores: for file names (no spaces, no accents)."""
     s = re.sub(r"[^a-z0-9]+", "_", fold(s))
     return s.strip("_")
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A CSV cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP CSV
+    injection): career export, the CDG's table, the desk's export."""
+    cell = "" if value is None else str(value)
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell

@@ -18,6 +18,7 @@ from typing import Iterable, Optional
 
 from pipeline.errors import InvalidInput
 from pipeline.money import fmt_date
+from pipeline.text import csv_cell as neutralise
 
 # Steps of the timeline (compute.timeline codes) that are a stage once done, in order.
 STAGES = {
@@ -162,14 +163,6 @@ def counts_by_stage(rows: Iterable[Row]) -> dict[str, int]:
 
 
 # ---------------------------------------------------------------- CSV
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(cell: str) -> str:
-    """A cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP CSV injection)."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
-
-
 def _cell(row: Row, key: str) -> str:
     if key == "urgent":
         return "oui" if row.urgent else "non"

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from pipeline.dossier.model import Dossier, PeriodeCarriere
 from pipeline.money import fmt_date, fmt_plain
+from pipeline.text import csv_cell
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -123,17 +124,12 @@ def career(d: Dossier) -> Carriere:
     return c
 
 
-def _cell(value: str) -> str:
-    # A cell starting with = + - @ would run as a formula in Excel.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
 def to_csv(c: Carriere) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     w.writerow(CSV_HEADERS)
     for line in c.lignes:
         w.writerow([line.periode, line.annee, fmt_date(line.debut), fmt_date(line.fin), line.jours,
-                    _cell(line.position), fmt_plain(line.quotite), _cell(line.grade), _cell(line.employeur),
+                    csv_cell(line.position), fmt_plain(line.quotite), csv_cell(line.grade), csv_cell(line.employeur),
                     line.observation])
     return "\ufeff".encode("utf-8") + buf.getvalue().encode("utf-8")

@@ -7,16 +7,10 @@ import io
 from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 
+from pipeline.text import csv_cell as neutralise
+
 from . import access, stages
 from .views import _filtered
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value) -> str:
-    """A cell a spreadsheet would run as a formula is prefixed with an apostrophe (OWASP)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 @require_GET
