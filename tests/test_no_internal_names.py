@@ -18,11 +18,6 @@ from tests.paths import REPO
 INTERNAL = re.compile(r"seed\s*0\d\d|\bseed\b|computations\.md|pieces\.md|rules\.md|WORDING\.md|domain/|"
                       r"shared/|README\.md", re.I)
 SAMPLES = sorted(REPO.glob("samples/0*/dossier.yaml"))
-# The rules' sources (validators/) and the parameters' sources (config/) are rewritten with their
-# public references on the branch `houserules`, which also moves rules_pages.yaml into the rules.
-# Until it is merged, the outputs that show them still cite internal files.
-BEFORE_HOUSERULES = pytest.mark.xfail((REPO / "validators/rules_pages.yaml").exists(), strict=True,
-                                      reason="sources publiques des règles et paramètres : branche houserules")
 
 
 def run(*args: str, cwd=None) -> str:
@@ -36,7 +31,6 @@ def leaks(text: str) -> list[str]:
     return sorted({m.group(0) for m in INTERNAL.finditer(text)})
 
 
-@BEFORE_HOUSERULES
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.parent.name)
 def test_estimate_cites_public_sources(sample):
     text = run("estimate", str(sample))  # the JSON carries the same sources
@@ -44,7 +38,6 @@ def test_estimate_cites_public_sources(sample):
     assert "2003-1306" in text  # the décret the estimate rests on
 
 
-@BEFORE_HOUSERULES
 def test_rules_catalogue_and_pages_cite_public_sources():
     catalogue = run("rules", "--json")  # every rule's page: what it checks, why, what to do, source
     assert leaks(run("rules")) == [] and leaks(catalogue) == []
@@ -65,7 +58,6 @@ def test_timeline_and_build_checklist(tmp_path):
     assert leaks(text) == []
 
 
-@BEFORE_HOUSERULES
 def test_html_report_cites_public_sources(tmp_path):
     root = tmp_path / "lot"
     for name in ("A", "B"):
