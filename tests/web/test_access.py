@@ -237,3 +237,10 @@ def test_csv_neutralises_formulas(two):
     csv = client_for("cdg50").get("/cdg/export.csv").content.decode("utf-8-sig")
     assert "'=HYPERLINK" in csv and ";=HYPERLINK" not in csv
     assert neutralise("-2+3") == "'-2+3" and neutralise("@SUM(A1)") == "'@SUM(A1)" and neutralise("Durand") == "Durand"
+
+
+def test_checkbox_help_speaks_of_the_box_not_of_yaml():
+    from pipeline.web.desk.wizard import make_field
+
+    f = make_field("agent.affiliation_cnracl")
+    assert f.kind == "bool" and f.help == "Cochez si l'agent est affilié à la CNRACL."

@@ -174,6 +174,8 @@ def make_field(path: str, label: str | None = None) -> Field:
     generic = path.replace(".*", "")
     two = ".".join(generic.split(".")[-2:])
     help_text = info.description or HELP.get(generic) or HELP.get(two) or ""
+    if kind == "bool":  # the model speaks to dossier.yaml (« true si … »), the page to a checkbox
+        help_text = re.sub(r"^true si ", "Cochez si ", help_text)
     default = None if info.is_required() or info.default_factory is not None else info.default
     return Field(path, kind, label or LABELS.get(generic) or LABELS.get(two) or LABELS.get(last) or last,
                  help_text, info.is_required(), choices, default if kind == "bool" else None)
