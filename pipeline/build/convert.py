@@ -13,6 +13,7 @@ parallel runs do not fight over ~/.config/libreoffice.
 from __future__ import annotations
 
 import atexit
+import http.client
 import logging
 import os
 import shutil
@@ -23,11 +24,17 @@ import tempfile
 import threading
 import time
 import xmlrpc.client
+import xml.parsers.expat
 from pathlib import Path
 
 from pipeline.errors import ExitCode, MissingComponent, PipelineError
 
 CHUNK = 150  # files per soffice process (see convert_many)
+# What a call to unoserver raises when LibreOffice or unoserver dies under it: a refused or cut
+# connection (OSError), a half-sent HTTP answer (HTTPException: IncompleteRead, BadStatusLine),
+# a fault or a truncated XML answer.
+_RPC_ERRORS = (OSError, http.client.HTTPException, xmlrpc.client.Error,
+               xml.parsers.expat.ExpatError)
 log = logging.getLogger(__name__)
 
 
@@ -328,7 +335,7 @@ class Converter:
         try:
             with self._proxy(timeout) as proxy:
                 return proxy.info().get("api") == "3"
-        except (OSError, xmlrpc.client.Error, AttributeError):
+        except (*_RPC_ERRORS, AttributeError):
             return False
 
     def healthy(self) -> bool:
@@ -374,15 +381,19 @@ class Converter:
                 self.start()
                 if self.fallback_reason:
                     return _one_shot(src, dst, self.timeout)
+                answered = True  # unoserver answered (a Fault), so the file itself may be at fault
                 try:
                     dst.unlink(missing_ok=True)
                     with self._proxy(self.timeout + 15) as proxy:
                         proxy.convert(str(src), None, str(dst), "pdf", "writer_pdf_Export", [], False, None, None)
                     if dst.exists() and dst.stat().st_size > 0:
                         return dst
-                except (OSError, xmlrpc.client.Error) as e:
+                except _RPC_ERRORS as e:
+                    answered = isinstance(e, xmlrpc.client.Fault)
                     log.warning("conversion de %s échouée (essai %d) : %s", src.name, attempt + 1, type(e).__name__)
-                if not self._healthy():
+                # A cut connection means the server is going down even if it still answers a
+                # moment longer: restart it rather than retry on a dying LibreOffice.
+                if not answered or not self._healthy():
                     self._kill()  # restarted by start() on the next attempt
         raise ConversionError(
             f"LibreOffice n'a pas converti en PDF : {src.name}. "
