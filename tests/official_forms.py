@@ -47,8 +47,9 @@ TITLES = {"af3": ("Imprimé AF3 – Rapport médical du médecin agréé", "AF3-
           "af4": ("Imprimé AF4 – Procès-verbal du conseil médical en formation plénière", "AF4-2406", AF4_PAGES)}
 
 
-def draw_form(form: str, on_state: str = "Oui") -> bytes:
-    """A blank fillable `form` (af3 | af4), A4, one section per page."""
+def draw_form(form: str, on_state: str = "Oui", xfa: bool = False) -> bytes:
+    """A blank fillable `form` (af3 | af4), A4, one section per page; `xfa`: with an (empty)
+    XFA part as LiveCycle forms carry."""
     title, code, pages = TITLES[form]
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4, invariant=1)
@@ -83,14 +84,18 @@ def draw_form(form: str, on_state: str = "Oui") -> bytes:
         c.drawCentredString(w / 2, 30, f"{code} – page {n} / {len(pages)}")
         c.showPage()
     c.save()
-    return _rename_on_state(buf.getvalue(), on_state) if on_state != "Yes" else buf.getvalue()
+    return _rework(buf.getvalue(), on_state, xfa)
 
 
-def _rename_on_state(pdf: bytes, on_state: str) -> bytes:
+def _rework(pdf: bytes, on_state: str, xfa: bool) -> bytes:
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import NameObject
+    from pypdf.generic import NameObject, StreamObject
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    if xfa:
+        stream = StreamObject()
+        stream.set_data(b"<xdp:xdp xmlns:xdp='http://ns.adobe.com/xdp/'/>")
+        writer._root_object["/AcroForm"][NameObject("/XFA")] = writer._add_object(stream)
     for page in writer.pages:
         for ref in page.get("/Annots") or []:
             a = ref.get_object()

@@ -16,7 +16,7 @@ import pytest
 from pypdf import PdfReader
 
 from pipeline.build.run import plan
-from tests.official_forms import write_form, write_plain_pdf
+from tests.official_forms import draw_form, write_form, write_plain_pdf
 from tests.paths import REPO
 
 PIPELINE = Path(sys.executable).parent / "pipeline"
@@ -78,6 +78,16 @@ def test_filled_form_stays_fillable_and_shows_its_values(forms):
     assert values(af3.pdf)["medecin_traitant"] == "Docteur Hélène GIRAUD\n8 place de la Mairie\n50180 Hébécrevon"
     # Same input, same bytes.
     assert official(plan(SAMPLE_01, officiels=forms), "af3").pdf == af3.pdf
+
+
+def test_xfa_part_is_dropped_so_viewers_show_the_fields(tmp_path):
+    path = tmp_path / "af3_xfa.pdf"
+    path.write_bytes(draw_form("af3", xfa=True))
+    assert "/XFA" in PdfReader(path).trailer["/Root"]["/AcroForm"]
+    af3 = official(plan(SAMPLE_01, officiels={"af3": path}), "af3")
+    reader = PdfReader(io.BytesIO(af3.pdf))
+    assert "/XFA" not in reader.trailer["/Root"]["/AcroForm"]
+    assert values(af3.pdf)["nom_naiss"] == "LEFÈVRE"
 
 
 def test_af4_filled(forms):

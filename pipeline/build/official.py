@@ -171,6 +171,10 @@ def fill_official(form: str, path: Path, values: dict[str, object]) -> FilledFor
     reader = _open(path, f"--{form}-officiel")
     version, mapping, _ = _match(form, path, reader)
     writer = PdfWriter(clone_from=reader)
+    acro = writer._root_object["/AcroForm"].get_object() if "/AcroForm" in writer._root_object else None
+    if acro is not None and "/XFA" in acro:
+        # A LiveCycle form: viewers that know XFA would show its (empty) data, not the fields.
+        del acro["/XFA"]
     fields = _fields_of(writer)
     text: dict[str, str] = {}
     boxes: dict[str, bool] = {}
