@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Optional
 
 from pipeline import resources
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, raised_in
 
 FORMS = ("af3", "af4")
 MAX_BYTES = 20 * 1024 * 1024  # an official form is a few hundred kilobytes
@@ -81,18 +81,24 @@ def _ticked(oui: str, non: str) -> Optional[bool]:
 
 
 def _fields_of(reader) -> dict[str, dict]:
-    """PDF field name → field dictionary (terminal fields, full and short names)."""
+    """PDF field name → field dictionary, from each page's widgets (a damaged entry is skipped)."""
+    from pypdf.generic import ArrayObject, DictionaryObject
+
     out: dict[str, dict] = {}
     for page in reader.pages:
-        for ref in page.get("/Annots") or []:
+        annots = page.get("/Annots")
+        annots = annots.get_object() if annots is not None else None
+        if not isinstance(annots, ArrayObject):
+            continue
+        for ref in annots:
             a = ref.get_object()
-            if a.get("/Subtype") != "/Widget":
+            if not isinstance(a, DictionaryObject) or a.get("/Subtype") != "/Widget":
                 continue
             parent = a.get("/Parent")
-            f = a if "/T" in a else (parent.get_object() if parent is not None else None)
-            if f is None or "/T" not in f:
-                continue
-            out.setdefault(str(f["/T"]), f)
+            parent = parent.get_object() if parent is not None else None
+            f = a if "/T" in a else parent
+            if isinstance(f, DictionaryObject) and "/T" in f:
+                out.setdefault(str(f["/T"]), f)
     return out
 
 
@@ -138,7 +144,25 @@ def _open(path: Path, label: str):
 def check_official(form: str, path: Path) -> str:
     """The version of the field map the official form matches; a French error otherwise.
     Called before anything is built, so a bad file leaves the output folder untouched."""
-    return _match(form, Path(path), _open(Path(path), f"--{form}-officiel"))[0]
+    path = Path(path)
+    reader = _open(path, f"--{form}-officiel")
+    return _damaged_is_the_files(form, path, lambda: _match(form, path, reader))[0]
+
+
+def _damaged_is_the_files(form: str, path: Path, work):
+    """`work()`, where pypdf failing on the file's objects is a French error on the file; a
+    failure in our own code stays a bug (reported as such, exit code 4)."""
+    from pypdf.errors import PyPdfError
+
+    try:
+        return work()
+    except PipelineError:
+        raise
+    except Exception as e:
+        if not (isinstance(e, PyPdfError) or raised_in(e)[0].startswith("pypdf")):
+            raise
+        raise PipelineError(f"--{form}-officiel : {path.name} a des champs ou des objets endommagés "
+                            f"({type(e).__name__}) : téléchargez à nouveau l'imprimé sur le site de la CNRACL.") from None
 
 
 def _match(form: str, path: Path, reader) -> tuple[str, dict[str, str], dict[str, dict]]:
@@ -164,12 +188,20 @@ def _match(form: str, path: Path, reader) -> tuple[str, dict[str, str], dict[str
 
 def fill_official(form: str, path: Path, values: dict[str, object]) -> FilledForm:
     """Fill the official form at `path` with `values` (field read → value); the result stays fillable."""
+    path = Path(path)
+    reader = _open(path, f"--{form}-officiel")
+
+    def work() -> FilledForm:
+        version, mapping, _ = _match(form, path, reader)
+        return _fill(form, path, reader, version, mapping, values)
+
+    return _damaged_is_the_files(form, path, work)
+
+
+def _fill(form: str, path: Path, reader, version: str, mapping: dict, values: dict) -> FilledForm:
     from pypdf import PdfWriter
     from pypdf.generic import ArrayObject, ByteStringObject, NameObject, TextStringObject
 
-    path = Path(path)
-    reader = _open(path, f"--{form}-officiel")
-    version, mapping, _ = _match(form, path, reader)
     writer = PdfWriter(clone_from=reader)
     acro = writer._root_object["/AcroForm"].get_object() if "/AcroForm" in writer._root_object else None
     if acro is not None and "/XFA" in acro:

@@ -19,18 +19,16 @@ from __future__ import annotations
 import os
 import pickle
 import signal
-import sysconfig
 import time
 from multiprocessing.connection import Connection, Pipe, wait
 from typing import Callable, Iterable, Optional
 
-from pipeline.errors import ExitCode, PipelineError
+from pipeline.errors import ExitCode, PipelineError, raised_in
 from pipeline.read import limits
 
 # Errors that say the code is wrong, not the data: a parsing library raises its own errors
 # (PdfReadError, PdfiumError, PIL's UnidentifiedImageError, ValueError, OSError…) on a bad file.
 BUG_TYPES = (TypeError, AttributeError, KeyError, IndexError, NameError, AssertionError)
-_STDLIB = tuple({os.path.realpath(sysconfig.get_paths()[k]) for k in ("stdlib", "platstdlib")})
 
 
 class ProgramBug(PipelineError):
@@ -50,11 +48,6 @@ class ProgramBug(PipelineError):
                 "médicales).")
 
 
-def _is_stdlib(path: str) -> bool:
-    path = os.path.realpath(path)
-    return path.startswith(_STDLIB) and "-packages" not in path
-
-
 def bug_location(exc: BaseException) -> str | None:
     """Where `exc` is a bug of ours: « module, ligne N » of the innermost frame of our code,
     None when it is a reader's verdict on the file.
@@ -65,18 +58,9 @@ def bug_location(exc: BaseException) -> str | None:
     library failing on a hostile file: FICHIER-ILLISIBLE, as before."""
     if not isinstance(exc, BUG_TYPES):
         return None
-    frames = []
-    tb = exc.__traceback__
-    while tb is not None:
-        frames.append(tb.tb_frame)
-        tb = tb.tb_next
-    for frame in reversed(frames):
-        if _is_stdlib(frame.f_code.co_filename):
-            continue
-        name = str(frame.f_globals.get("__name__", ""))
-        if name == "pipeline" or name.startswith("pipeline."):
-            return f"{name}, ligne {frame.f_lineno}"
-        return None
+    module, line = raised_in(exc)
+    if module == "pipeline" or module.startswith("pipeline."):
+        return f"{module}, ligne {line}"
     return None
 
 
