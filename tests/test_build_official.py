@@ -145,6 +145,7 @@ def test_cli_build_then_check(forms, tmp_path):
     ("text", "n'est pas un PDF"),
     ("plain", "n'a aucun champ remplissable"),
     ("other_form", "champs absents : statut, duree_hebdo, medecin_traitant, date_accident"),
+    ("truncated", "est un PDF endommagé ou illisible"),
 ])
 def test_bad_official_form_is_refused_before_anything_is_written(bad, expected, forms, tmp_path):
     path = tmp_path / "af3.pdf"
@@ -152,6 +153,9 @@ def test_bad_official_form_is_refused_before_anything_is_written(bad, expected, 
         path.write_text("ceci n'est pas un PDF")
     elif bad == "plain":
         write_plain_pdf(path)
+    elif bad == "truncated":
+        whole = draw_form("af3")
+        path.write_bytes(whole[:len(whole) // 3])
     elif bad == "other_form":
         path = forms["af4"]  # an AF4 given as AF3: the AF3's own fields are missing
     out = tmp_path / "out"
@@ -159,7 +163,7 @@ def test_bad_official_form_is_refused_before_anything_is_written(bad, expected, 
     assert r.returncode == 2, r.stdout + r.stderr
     text = " ".join((r.stdout + r.stderr).split())
     assert "--af3-officiel" in text and expected in text, text
-    assert "Traceback" not in text
+    assert "Traceback" not in text and "EOF marker" not in text  # French only
     assert not out.exists()
 
 

@@ -145,15 +145,20 @@ def check_official(form: str, path: Path) -> str:
     """The version of the field map the official form matches; a French error otherwise.
     Called before anything is built, so a bad file leaves the output folder untouched."""
     path = Path(path)
-    reader = _open(path, f"--{form}-officiel")
-    return _damaged_is_the_files(form, path, lambda: _match(form, path, reader))[0]
+    return _damaged_is_the_files(form, path, lambda: _match(form, path, _open(path, f"--{form}-officiel")))[0]
 
 
 def _damaged_is_the_files(form: str, path: Path, work):
     """`work()`, where pypdf failing on the file's objects is a French error on the file; a
-    failure in our own code stays a bug (reported as such, exit code 4)."""
+    failure in our own code stays a bug (reported as such, exit code 4). pypdf's English
+    warnings on a damaged file (« EOF marker not found »…) stay off the terminal: the error says it."""
+    import logging
+
     from pypdf.errors import PyPdfError
 
+    log = logging.getLogger("pypdf")
+    level = log.level
+    log.setLevel(logging.ERROR)
     try:
         return work()
     except PipelineError:
@@ -163,6 +168,8 @@ def _damaged_is_the_files(form: str, path: Path, work):
             raise
         raise PipelineError(f"--{form}-officiel : {path.name} a des champs ou des objets endommagés "
                             f"({type(e).__name__}) : téléchargez à nouveau l'imprimé sur le site de la CNRACL.") from None
+    finally:
+        log.setLevel(level)
 
 
 def _match(form: str, path: Path, reader) -> tuple[str, dict[str, str], dict[str, dict]]:
@@ -189,9 +196,9 @@ def _match(form: str, path: Path, reader) -> tuple[str, dict[str, str], dict[str
 def fill_official(form: str, path: Path, values: dict[str, object]) -> FilledForm:
     """Fill the official form at `path` with `values` (field read → value); the result stays fillable."""
     path = Path(path)
-    reader = _open(path, f"--{form}-officiel")
 
     def work() -> FilledForm:
+        reader = _open(path, f"--{form}-officiel")
         version, mapping, _ = _match(form, path, reader)
         return _fill(form, path, reader, version, mapping, values)
 
