@@ -5,6 +5,8 @@ A crash never shares a code with a result: 1 means "a dossier is incomplete", no
 from __future__ import annotations
 
 import enum
+import os
+import sysconfig
 from dataclasses import dataclass, field
 
 
@@ -55,3 +57,22 @@ class MissingComponent(PipelineError):
     """A system component (LibreOffice, Tesseract...) is not installed or does not work."""
 
     exit_code = ExitCode.COMPOSANT
+
+
+_STDLIB = tuple({os.path.realpath(sysconfig.get_paths()[k]) for k in ("stdlib", "platstdlib")})
+
+
+def raised_in(exc: BaseException) -> tuple[str, int]:
+    """(module, line) of the innermost frame of `exc` outside the standard library (re, json…
+    only relay what they are given): which code, ours or a library's, failed. ("", 0) if none."""
+    frames = []
+    tb = exc.__traceback__
+    while tb is not None:
+        frames.append((tb.tb_frame, tb.tb_lineno))
+        tb = tb.tb_next
+    for frame, line in reversed(frames):
+        path = os.path.realpath(frame.f_code.co_filename)
+        if path.startswith(_STDLIB) and "-packages" not in path:
+            continue
+        return str(frame.f_globals.get("__name__", "")), line
+    return "", 0

@@ -11,7 +11,8 @@ Conversion: `build` runs one `soffice --convert-to` for all the documents of the
 LibreOffice running for all the dossiers.
 
 Output, `<out>/<dossier id>/`:
-    <document>.pdf          stamped PDFs (af3, af4: pre-fills others complete; fiche_de_poste,
+    <document>.pdf          stamped PDFs (af3, af4: pre-fills others complete, or the official
+                            fillable form the user gives, filled, unstamped; fiche_de_poste,
                             attestation_reclassement, rapport_hierarchique; arrete_radiation
                             once its date can be set (CNRACL opinion known); notice_agent; estimation; bordereau when something goes by post)
     docx/<document>.docx    the editable documents
@@ -44,7 +45,9 @@ class Rendered:
     code: str
     titre: str
     complete: bool
-    docx: bytes
+    docx: bytes  # empty for an official form filled (`pdf`)
+    pdf: Optional[bytes] = None  # the official fillable form, filled (build.official)
+    pages: Optional[int] = None
 
 
 @dataclass
@@ -115,8 +118,12 @@ NO_ARRETE = ("Arrêté de radiation des cadres non produit : sa date d'effet ne 
              "« pipeline build --seconde-etape ».")
 
 
-def plan(dossier: Union[str, Path, Dossier], seconde_etape: bool = False) -> Plan:
-    """Render every .docx of the dossier in memory and compute the checklist (no PDF yet)."""
+def plan(dossier: Union[str, Path, Dossier], seconde_etape: bool = False,
+         officiels: Optional[dict[str, Path]] = None) -> Plan:
+    """Render every .docx of the dossier in memory and compute the checklist (no PDF yet).
+
+    `officiels`: {"af3" | "af4": official fillable form}: filled instead of rendered."""
+    from pipeline.build.official import fill_official, employer_values
     from pipeline.build.render import render_docx
     from pipeline.dossier.pieces import case_from_dossier, requirements
 
@@ -130,6 +137,11 @@ def plan(dossier: Union[str, Path, Dossier], seconde_etape: bool = False) -> Pla
                 warnings.append(NO_ARRETE)  # the checklist lists it: say why there is no file
             continue
         spec = documents.DOCUMENTS[doc_id]
+        if officiels and doc_id in officiels:
+            filled = fill_official(doc_id, officiels[doc_id], employer_values(doc_id, ctx))
+            docs.append(Rendered(doc_id, spec.piece_id, f"{doc_id.upper()}-{filled.version}", spec.titre,
+                                 spec.complete, b"", filled.data, filled.pages))
+            continue
         docs.append(Rendered(doc_id, spec.piece_id, ctx["code"], spec.titre, spec.complete,
                              render_docx(doc_id, ctx, when)))
     generated = {r.piece_id: r.complete for r in docs if r.piece_id}
@@ -150,18 +162,26 @@ def convert_plans(plans: list[Plan], timeout: float | None = None, converter=Non
     with tempfile.TemporaryDirectory(prefix="pipeline-build-") as tmp:
         tmp = Path(tmp)
         paths, keys = [], []
+        out_pdf: dict[tuple[int, str], bytes] = {}  # official forms: already PDF
         for i, p in enumerate(plans):
             for r in p.docs:
+                if r.pdf is not None:
+                    out_pdf[(i, r.doc_id)] = r.pdf
+                    continue
                 path = tmp / f"{i:04d}" / f"{r.doc_id}.docx"
                 path.parent.mkdir(exist_ok=True)
                 path.write_bytes(r.docx)
                 paths.append(path)
                 keys.append((i, r.doc_id))
-        if converter is not None:
+        if not paths:
+            pdfs = []
+        elif converter is not None:
             pdfs = converter.convert_many(paths, tmp / "pdf")
         else:
             pdfs = convert_many(paths, tmp / "pdf", timeout=timeout)
         out: list[dict[str, bytes]] = [{} for _ in plans]
+        for (i, doc_id), data in out_pdf.items():
+            out[i][doc_id] = data
         for (i, doc_id), pdf in zip(keys, pdfs):
             out[i][doc_id] = pdf.read_bytes()
     return out
@@ -185,6 +205,13 @@ def finish(p: Plan, pdfs: Optional[dict[str, bytes]], out_root: Path) -> BuildRe
 
     pdf_of: dict[str, str] = {}
     for r in p.docs:
+        if r.pdf is not None:
+            # The CNRACL's own form, filled: no .docx, nothing added to its pages.
+            add(f"{r.doc_id}.pdf", r.pdf, r.piece_id, r.pages,
+                f"pipeline build – imprimé officiel {r.code} de la CNRACL, rempli")
+            if r.piece_id:
+                pdf_of[r.piece_id] = f"{r.doc_id}.pdf"
+            continue
         produced_by = f"pipeline build – {r.titre}"
         add(f"docx/{r.doc_id}.docx", r.docx, r.piece_id, None, produced_by)
         if pdfs is None:
@@ -234,16 +261,23 @@ def finish(p: Plan, pdfs: Optional[dict[str, bytes]], out_root: Path) -> BuildRe
 
 
 def build(dossier: Union[str, Path, Dossier], out_dir: Union[str, Path] = "out", *, pdf: bool = True,
-          seconde_etape: bool = False, converter=None) -> BuildResult:
-    """Build one dossier into `out_dir/<dossier id>/` (through `converter` if given)."""
-    p = plan(dossier, seconde_etape)
+          seconde_etape: bool = False, converter=None,
+          officiels: Optional[dict[str, Path]] = None) -> BuildResult:
+    """Build one dossier into `out_dir/<dossier id>/` (through `converter` if given);
+    `officiels`: the official fillable AF3 / AF4 to fill instead of the project's rendering."""
+    if officiels and not pdf:
+        from pipeline.errors import PipelineError
+
+        raise PipelineError("l'imprimé officiel (--af3-officiel, --af4-officiel) est un PDF : "
+                            "il ne se combine pas avec --no-pdf.")
+    p = plan(dossier, seconde_etape, officiels)
     pdfs = convert_plans([p], converter=converter)[0] if pdf else None
     return finish(p, pdfs, Path(out_dir))
 
 
 def build_many(dossiers: list[Union[str, Path, Dossier]], out_dir: Union[str, Path] = "out", *,
                converter=None, progress: Optional[Callable[[int, int, str], None]] = None,
-               seconde_etape: bool = False) -> list[BuildResult]:
+               seconde_etape: bool = False, officiels: Optional[dict[str, Path]] = None) -> list[BuildResult]:
     """Build several dossiers with ONE LibreOffice kept running for all their documents.
 
     `converter`: a running `convert.Converter` (else one is started here and stopped at the
@@ -253,6 +287,11 @@ def build_many(dossiers: list[Union[str, Path, Dossier]], out_dir: Union[str, Pa
     """
     from pipeline.build.convert import Converter
 
+    if officiels:  # a bad official form stops the batch before LibreOffice starts
+        from pipeline.build.official import check_official
+
+        for form, path in officiels.items():
+            check_official(form, path)
     own = converter is None
     conv = Converter() if own else converter
     n = len(dossiers)
@@ -264,13 +303,13 @@ def build_many(dossiers: list[Union[str, Path, Dossier]], out_dir: Union[str, Pa
             for i, x in enumerate(dossiers):
                 if progress:
                     progress(i, n, _label(x))
-                plans.append(plan(x, seconde_etape))
+                plans.append(plan(x, seconde_etape, officiels))
             out = [finish(p, pdfs, Path(out_dir)) for p, pdfs in zip(plans, convert_plans(plans))]
         else:
             for i, x in enumerate(dossiers):
                 if progress:
                     progress(i, n, _label(x))
-                p = plan(x, seconde_etape)
+                p = plan(x, seconde_etape, officiels)
                 out.append(finish(p, convert_plans([p], converter=conv)[0], Path(out_dir)))
     finally:
         if own:

@@ -62,6 +62,14 @@ def register(app: typer.Typer) -> None:
         no_pdf: bool = typer.Option(False, "--no-pdf", help="Ne produire que les .docx (sans LibreOffice)"),
         seconde_etape: bool = typer.Option(False, "--seconde-etape",
                                            help="Après l'avis favorable de la CNRACL : inclure l'arrêté de radiation"),
+        af3_officiel: Path = typer.Option(
+            None, "--af3-officiel", show_default=False,
+            help="Imprimé AF3 remplissable téléchargé sur le site de la CNRACL : rempli à la place de l'AF3 du "
+                 "projet (il reste remplissable pour le médecin agréé)"),
+        af4_officiel: Path = typer.Option(
+            None, "--af4-officiel", show_default=False,
+            help="Imprimé AF4 remplissable téléchargé sur le site de la CNRACL : rempli à la place de l'AF4 du "
+                 "projet (il reste remplissable pour le conseil médical)"),
     ):
         """Produit les documents du dossier (PDF et .docx), le lot PEP'S, le manifeste et l'archive zip."""
         from pipeline.build.run import build, build_many
@@ -74,16 +82,21 @@ def register(app: typer.Typer) -> None:
             fail(e)
         if not files:
             fail(PipelineError("indiquez un fichier dossier.yaml, ou --batch DOSSIER pour un lot."))
+        officiels = {k: v for k, v in (("af3", af3_officiel), ("af4", af4_officiel)) if v is not None}
+        try:
+            _check_officiels(officiels, no_pdf)
+        except PipelineError as e:
+            fail(e)
         if len(files) > 1 or batch:
             try:
-                results = _build_batch(files, output, no_pdf, seconde_etape, build, build_many)
+                results = _build_batch(files, output, no_pdf, seconde_etape, build, build_many, officiels)
             except PipelineError as e:
                 fail(e)
             console.print(batch_table(results))
             console.print(f"[green]✓[/] {len(results)} dossier(s) construit(s) dans {output}")
             return
         try:
-            result = build(files[0], output, pdf=not no_pdf, seconde_etape=seconde_etape)
+            result = build(files[0], output, pdf=not no_pdf, seconde_etape=seconde_etape, officiels=officiels)
         except PipelineError as e:
             fail(e)
         console.print(checklist_table(result))
@@ -101,7 +114,19 @@ def register(app: typer.Typer) -> None:
             console.print(f"[yellow]Attention[/] : {w}")
 
 
-def _build_batch(files, output, no_pdf, seconde_etape, build, build_many) -> list:
+def _check_officiels(officiels: dict, no_pdf: bool) -> None:
+    """The official forms given are fillable and carry the mapped fields: checked before anything is built."""
+    from pipeline.build.official import check_official
+    from pipeline.errors import PipelineError
+
+    if officiels and no_pdf:
+        raise PipelineError("l'imprimé officiel (--af3-officiel, --af4-officiel) est un PDF : "
+                            "il ne se combine pas avec --no-pdf.")
+    for form, path in officiels.items():
+        check_official(form, path)
+
+
+def _build_batch(files, output, no_pdf, seconde_etape, build, build_many, officiels=None) -> list:
     """Build every file with one resident LibreOffice; a progress bar names the dossier."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -118,7 +143,7 @@ def _build_batch(files, output, no_pdf, seconde_etape, build, build_many) -> lis
                 progress(i, len(files), f.parent.name)
                 results.append(build(f, output, pdf=False, seconde_etape=seconde_etape))
             return results
-        return build_many(files, output, progress=progress, seconde_etape=seconde_etape)
+        return build_many(files, output, progress=progress, seconde_etape=seconde_etape, officiels=officiels)
 
 
 def batch_table(results) -> Table:

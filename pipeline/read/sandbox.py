@@ -7,6 +7,10 @@ the run goes on and the parent never dies. Workers are reused for the files of a
 per run, not per file). Plain os.fork, not multiprocessing: the caller may itself be a
 daemonic pool worker (check --batch), which multiprocessing forbids to have children.
 
+A file the readers cannot parse is a finding (FICHIER-ILLISIBLE); a bug of our own code is
+not: it stops the run with `ProgramBug` (exit code 4, « erreur interne, à signaler »), so a
+user's dossier never carries a false finding (see `is_program_bug` for the criterion).
+
 `PIPELINE_ISOLATION=0` (or `isolate=False`) reads in-process: for callers already running in
 a limited worker (the drop-folder watcher) and for benchmarks.
 """
@@ -19,7 +23,49 @@ import time
 from multiprocessing.connection import Connection, Pipe, wait
 from typing import Callable, Iterable, Optional
 
+from pipeline.errors import ExitCode, PipelineError, raised_in
 from pipeline.read import limits
+
+# Errors that say the code is wrong, not the data: a parsing library raises its own errors
+# (PdfReadError, PdfiumError, PIL's UnidentifiedImageError, ValueError, OSError…) on a bad file.
+BUG_TYPES = (TypeError, AttributeError, KeyError, IndexError, NameError, AssertionError)
+
+
+class ProgramBug(PipelineError):
+    """A bug of the program met while reading a file: reported, never turned into a finding."""
+
+    exit_code = ExitCode.INTERNE
+
+    def __init__(self, file: str, kind: str, where: str):
+        super().__init__(file, kind, where)
+        self.file, self.kind, self.where = file, kind, where
+
+    def __str__(self) -> str:
+        # Type and place only: an exception's text may quote the dossier (names, medical words).
+        return (f"erreur interne du programme pendant la lecture de « {self.file} » ({self.kind}, {self.where}) : "
+                "ce n'est pas un défaut du fichier et aucun constat n'a été établi. Signalez-le aux "
+                "mainteneurs avec la commande lancée et ce message (sans joindre de pièces ni de données "
+                "médicales).")
+
+
+def bug_location(exc: BaseException) -> str | None:
+    """Where `exc` is a bug of ours: « module, ligne N » of the innermost frame of our code,
+    None when it is a reader's verdict on the file.
+
+    Criterion: a programming-error type (BUG_TYPES) whose innermost frame, standard library
+    frames aside (re, json… only relay what they are given), is in the `pipeline` package.
+    The same type raised inside a parsing library (pypdf, pdfplumber, PIL, pikepdf…) is the
+    library failing on a hostile file: FICHIER-ILLISIBLE, as before."""
+    if not isinstance(exc, BUG_TYPES):
+        return None
+    module, line = raised_in(exc)
+    if module == "pipeline" or module.startswith("pipeline."):
+        return f"{module}, ligne {line}"
+    return None
+
+
+def is_program_bug(exc: BaseException) -> bool:
+    return bug_location(exc) is not None
 
 
 def enabled(isolate: Optional[bool] = None) -> bool:
@@ -92,13 +138,14 @@ def _serve(conn: Connection, fn: Callable, mem: int) -> None:
         except MemoryError:
             result = ("memory", None)
         except BaseException as e:  # noqa: BLE001 — a worker never dies of a bad file
-            result = ("error", type(e).__name__)
+            where = bug_location(e)
+            result = ("bug", (type(e).__name__, where)) if where else ("error", type(e).__name__)
         try:
             conn.send_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
         except MemoryError:
             conn.send_bytes(pickle.dumps(("memory", None)))
-        except Exception as e:  # an unpicklable result is a bug: say so, stay alive
-            conn.send_bytes(pickle.dumps(("error", type(e).__name__)))
+        except Exception as e:  # an unpicklable result is our bug: say so, stay alive
+            conn.send_bytes(pickle.dumps(("bug", (type(e).__name__, "résultat de lecture non transmissible"))))
         if result[0] == "memory":
             return  # the heap may be in a bad state: a fresh worker takes over
 
@@ -173,6 +220,9 @@ class ReaderPool:
                         status, value = pickle.loads(w.conn.recv_bytes())
                     except (EOFError, OSError, pickle.UnpicklingError):
                         status, value = "crash", None
+                    if status == "bug":
+                        kind, where = value
+                        raise ProgramBug(_name(items[i]), kind, where)
                     if status in ("ok", "error"):
                         # "error": an exception the reader did not turn into a problem; the
                         # worker is sound, the file is unreadable.
@@ -188,6 +238,10 @@ class ReaderPool:
         return results
 
 
+def _name(item) -> str:
+    return getattr(item, "name", None) or str(item)
+
+
 def run_isolated(fn: Callable, items: Iterable, on_failure: Callable, *, jobs: int = 1,
                  isolate: Optional[bool] = None, memory: Optional[int] = None,
                  seconds: Optional[float] = None) -> list:
@@ -196,6 +250,15 @@ def run_isolated(fn: Callable, items: Iterable, on_failure: Callable, *, jobs: i
     if not items:
         return []
     if not enabled(isolate):
-        return [fn(x) for x in items]
+        out = []
+        for x in items:
+            try:
+                out.append(fn(x))
+            except BUG_TYPES as e:
+                where = bug_location(e)
+                if where is None:
+                    raise
+                raise ProgramBug(_name(x), type(e).__name__, where) from e
+        return out
     with ReaderPool(fn, on_failure, jobs=min(jobs, len(items)), memory=memory, seconds=seconds) as pool:
         return pool.map(items)
