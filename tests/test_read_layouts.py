@@ -256,3 +256,28 @@ def test_forms_inspect_lists_fields_values_and_their_mapping(drawn, capsys):
         main(["forms", "inspect", str(fillable.parent / "absent.pdf")])
     assert e.value.code == 2
     assert "fichier introuvable" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("seed", [13, 16])
+def test_complete_dossiers_that_once_gave_false_findings_give_none(tmp_path, seed):
+    # Seed 13: a name glued to the next column's label (« MARCHANDNOM MARITAL / D'USAGE : »)
+    # was read as another agent's name; its rapport hiérarchique says « Accident survenu le ».
+    # Seed 16: a rapport hiérarchique of a maladie professionnelle with labels glued to values.
+    assert seed in variations.DEV_SEEDS
+    variations.generate(seed, tmp_path / "v", mode="text")
+    report = check_dossier(tmp_path / "v" / "dossier", jobs=1)
+    assert [(f.rule, f.piece) for f in report.findings if f.severity in ("bloquant", "avertissement")] == []
+    assert report.status == "complet"
+
+
+def test_a_name_that_looks_like_a_label_or_runs_into_the_next_one_is_read_whole():
+    fd = _page([["Nom", "de", "famille", "(naissance)", ":"], ["LE", "GALL"],
+                ["Prénoms", ":", "Nolwenn"],
+                ["Nom", "patronymique", "MARCHAND", "Nom", "d'usage"],
+                ["Date", ":", "09/11/2026"]])
+    form = load_form("af3")
+    spec = {k: form["champs"][k] for k in ("nom_naissance", "nom_usage", "prenoms")}
+    got = FormReader(fd, {**form, "champs": spec}).read()
+    assert got["nom_naissance"] == "LE GALL" and got["prenoms"] == "Nolwenn"
+    fd = _page([["Nom", "patronymique", "MARCHAND", "Nom", "d'usage"]])
+    assert FormReader(fd, {**form, "champs": spec}).read()["nom_naissance"] == "MARCHAND"

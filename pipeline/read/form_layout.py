@@ -32,8 +32,8 @@ def page_lines(fd, index: int, doc=None) -> list:
     """Lines of a page (cached on the page): OCR words, else the text layer's words."""
     page = fd.pages[index]
     cached = getattr(page, "_lines", None)
-    if cached is not None:
-        return cached
+    if cached is not None and cached[0] is page.words:  # a page OCR'd again (whole after its top) has new words
+        return cached[1]
     if page.words is None and page.has_text_layer and fd.kind == "pdf":
         import pypdfium2 as pdfium
 
@@ -47,7 +47,7 @@ def page_lines(fd, index: int, doc=None) -> list:
             if own:
                 doc.close()
     lines = L.make_lines(page.words or [])
-    page._lines = lines
+    page._lines = (page.words, lines)
     return lines
 
 
@@ -175,6 +175,10 @@ class FormReader:
         stops = tuple(spec.get("arret", ())) if block else ()
         text, words = L.value_of(self.lines[i], h, self.labels[i], block=block, stops=stops)
         ln = self.lines[i][h.line]
+        if text and not block and self.fd.pages[i].ocr and _unsure(words, self.fd.pages[i]):
+            # Handwriting or a smudge the OCR guessed at: unreadable, never a confident wrong value.
+            self.note(name, i, ln.words[h.first:h.last + 1] + words, text, "illisible")
+            return None, i, h
         self.note(name, i, ln.words[h.first:h.last + 1] + words, text, "lu" if text else "vide")
         return text, i, h
 
@@ -188,10 +192,14 @@ class FormReader:
         from pipeline.read.labels import parse_date
 
         text = self._text(name, spec, syn)[0]
+        if text is None:
+            return None
         return parse_date(re.sub(r"(?<=\d) (?=[/.\-])|(?<=[/.\-]) (?=\d)", "", text))
 
     def _nir(self, name, spec, syn):
         text = self._text(name, spec, syn)[0]
+        if text is None:
+            return []
         raw = text.lower().translate(str.maketrans({"o": "0", "l": "1", "i": "1"}))
         m = re.match(r"[0-9ab][0-9ab .\u00a0]{11,26}", raw)
         digits = re.sub(r"[^0-9ab]", "", m.group(0)).upper() if m else ""
@@ -342,6 +350,31 @@ class FormReader:
                                       tuple(L.phrase_key(" ".join(self.form.get("mots_hors_nom", []))).split()))
         self.note(name, i, words, f"{len(members)} membre(s) lus", "lu" if members else "vide")
         return [{"role": m["role"], "nom": m["nom"], "presence": m["presence"], "signe": m["signe"]} for m in members]
+
+
+UNSURE_WORD = 50.0  # Tesseract confidence under which a word is a guess (handwriting reads 0–50)
+UNSURE_HAND = 80.0  # on a page filled by hand, a misread letter still scores 50–70: demand more
+HAND_SHARE = 0.08  # share of guessed words that marks a page filled by hand (printed pages: 0–4 %)
+
+
+def _wordy(w) -> bool:
+    return len(re.sub(r"[^0-9A-Za-zÀ-ÿ]", "", w.text)) >= 2
+
+
+def _hand_page(page) -> bool:
+    cached = getattr(page, "_hand", None)
+    if cached is not None and cached[0] is page.words:
+        return cached[1]
+    ws = [w for w in page.words or [] if _wordy(w)]
+    hand = len(ws) >= 30 and sum(w.conf < UNSURE_WORD for w in ws) / len(ws) >= HAND_SHARE
+    page._hand = (page.words, hand)
+    return hand
+
+
+def _unsure(words, page) -> bool:
+    """A value with a word the OCR guessed (two letters or digits or more, low confidence)."""
+    limit = UNSURE_HAND if _hand_page(page) else UNSURE_WORD
+    return any(w.conf < limit and _wordy(w) for w in words)
 
 
 class _NotFound(Exception):

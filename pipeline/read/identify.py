@@ -29,6 +29,7 @@ from pipeline.read.reader import read_file
 
 # Pièces whose zones the rules read: on a scan every page of them is OCR'd whole.
 ZONED = {"af3", "af4", "rapport_hierarchique", "attestations_presence"}
+IDENTITY_ZONE = 0.6  # share of a pièce's first page read for its identity block (nom, NIR...)
 TOP_ZONE = 0.25  # share of a page's height OCR'd to see whether another pièce starts there
 TITLE_LINES = 6  # the title zone: the first lines of a page
 # Weights of the cues (identification by weighed evidence).
@@ -145,6 +146,14 @@ def identify_document(path: Path, *, ocr: bool = True) -> Identified:
     parts = ident.parts or [ident]
     if ocr and not fd.problem:
         for part in parts:
+            first = fd.pages[part.first_page - 1]
+            if (part.piece not in ZONED and len(parts) > 1 and first.index in fd.metadata.get("_top_only", ())
+                    and not first.rotation):
+                # A pièce starting inside a file: its identity block runs below the top zone read so far.
+                ocr_pages(fd, {first.index: (0, 0, first.width, first.height * IDENTITY_ZONE)})
+                q = part.data.pages[first.index]
+                q.text, q.words, q.ocr = first.text, first.words, first.ocr
+                _identity(part, part.data.folded)
             if part.piece not in ZONED:
                 continue
             # A form: its other pages hold zones the rules read (OCR'd whole, not only their top).

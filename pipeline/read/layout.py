@@ -84,21 +84,56 @@ class Line:
         return " ".join(w.text for w in self.words[i:j])
 
 
+def skew_slope(words) -> float:
+    """dy/dx of the text lines of an OCR'd page (a scan fed askew), 0 for a text layer.
+
+    Tesseract numbers its lines even on a skewed page: the median slope of its longer lines.
+    """
+    groups: dict[int, list] = {}
+    for w in words:
+        if w.line:
+            groups.setdefault(w.line, []).append(w)
+    slopes = []
+    for g in groups.values():
+        if len(g) < 3:
+            continue
+        xs = [(w.x0 + w.x1) / 2 for w in g]
+        ys = [(w.top + w.bottom) / 2 for w in g]
+        mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+        sxx = sum((x - mx) ** 2 for x in xs)
+        if max(xs) - min(xs) < 80 or sxx <= 0:
+            continue
+        slopes.append(sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx)
+    if len(slopes) < 3:
+        return 0.0
+    slopes.sort()
+    k = slopes[len(slopes) // 2]
+    return k if 0.002 < abs(k) < 0.1 else 0.0
+
+
 def make_lines(words) -> list[Line]:
-    """Words grouped into lines by vertical overlap, each line sorted left to right."""
-    ws = sorted((w for w in words if w.text.strip()), key=lambda w: ((w.top + w.bottom) / 2, w.x0))
+    """Words grouped into lines by vertical overlap, each line sorted left to right.
+
+    On a skewed scan the words' heights are straightened first (the boxes themselves stay where
+    the pixels are: checkboxes are measured there), so that a two-column row stays one line.
+    """
+    words = [w for w in words if w.text.strip()]
+    k = skew_slope(words)
+    up = {id(w): k * (w.x0 + w.x1) / 2 for w in words}  # vertical shift to a straight page
+    ws = sorted(words, key=lambda w: ((w.top + w.bottom) / 2 - up[id(w)], w.x0))
     lines: list[Line] = []
     for w in ws:
-        mid = (w.top + w.bottom) / 2
-        h = max(3.0, w.bottom - w.top)
+        top, bottom = w.top - up[id(w)], w.bottom - up[id(w)]
+        mid = (top + bottom) / 2
+        h = max(3.0, bottom - top)
         for ln in reversed(lines[-3:]):
             lmid = (ln.top + ln.bottom) / 2
             if abs(mid - lmid) < 0.45 * max(h, ln.bottom - ln.top):
                 ln.words.append(w)
-                ln.top, ln.bottom = min(ln.top, w.top), max(ln.bottom, w.bottom)
+                ln.top, ln.bottom = min(ln.top, top), max(ln.bottom, bottom)
                 break
         else:
-            lines.append(Line([w], w.top, w.bottom))
+            lines.append(Line([w], top, bottom))
     for ln in lines:
         ln.words.sort(key=lambda w: w.x0)
         ln.keys = [wfold(w.text) for w in ln.words]
@@ -170,6 +205,8 @@ def find_labels(lines: list[Line], synonyms: list[str], *, fuzzy: bool = False, 
                 else:
                     continue
                 last = owner[min(len(owner), end) - 1] if owner else i
+                if len(t) <= 2 and not (last + 1 < len(ln.words) and _colon_after(ln, last)):
+                    continue  # « Le » is a date's label before a colon only (« LE GALL » is a name)
                 cand_hit = Hit(li, i, last, score, t)
                 if best is None or (score, len(t)) > (best.score, len(best.label)):
                     best = cand_hit
@@ -183,7 +220,23 @@ def find_labels(lines: list[Line], synonyms: list[str], *, fuzzy: bool = False, 
 def _opens_column(ln: Line, i: int) -> bool:
     prev = ln.words[i - 1]
     gap = ln.words[i].x0 - prev.x1
-    return gap > 1.5 * ln.height or (not ln.keys[i - 1] and i == 1)
+    # Printed over the previous word (a long value running into the next column's label): a new column too.
+    return gap > 1.5 * ln.height or gap < -0.3 * ln.height or (not ln.keys[i - 1] and i == 1)
+
+
+def _colon_after(ln: Line, last: int) -> bool:
+    """The label ending at word `last` is followed by a colon (or ends its line)."""
+    if last + 1 >= len(ln.words):
+        return True
+    return ln.words[last].text.endswith(":") or ln.words[last + 1].text.startswith(":")
+
+
+def _short_ok(ln: Line, i: int, key: str, owner: list[int]) -> bool:
+    """A two-letter label (« Le » for a date) is a label only before a colon: « LE GALL » is a name."""
+    if len(key) > 2:
+        return True
+    last = owner[len(key) - 1] if owner else i
+    return last + 1 < len(ln.words) and _colon_after(ln, last)
 
 
 class Labels:
@@ -192,14 +245,16 @@ class Labels:
     def __init__(self, lines: list[Line], phrases: list[str], fuzzy: bool):
         self.starts: set[tuple[int, int]] = set()
         keys = [k for k in (phrase_key(p) for p in phrases) if k]
+        # Long labels (several words) that may follow a value too closely to open a column.
+        self.long_keys = sorted({k for k in keys if " " in k and len(k) >= 8}, key=len, reverse=True)
         for li, ln in enumerate(lines):
             for i in range(len(ln.words)):
                 if not ln.keys[i] or (i > 0 and not _opens_column(ln, i) and ln.words[i - 1].text.strip(" :") != ""):
                     if i > 0:
                         continue
-                s, _ = _joined(ln.keys, i)
+                s, owner = _joined(ln.keys, i)
                 for k in keys:
-                    if s == k or s.startswith(k + " "):
+                    if (s == k or s.startswith(k + " ")) and _short_ok(ln, i, k, owner):
                         self.starts.add((li, i))
                         break
                     if fuzzy and len(k) >= 6:
@@ -211,6 +266,24 @@ class Labels:
 
     def at(self, li: int, i: int) -> bool:
         return (li, i) in self.starts
+
+    def inside(self, ln: Line, j: int) -> Optional[int]:
+        """Where, in word j of a value, a long label of the next column starts (tight two-column
+        layouts: « MARCHAND NOM D'USAGE », « MARCHANDNOM MARITAL / D'USAGE : ») : the character
+        offset in the word, None when no label starts there. The label must end the line or be
+        followed by a colon, or open on a word of its own."""
+        text = ln.words[j].text
+        cuts = [0] + [c for c in range(2, len(text) - 1)
+                      if text[c].isupper() and text[c - 1].isupper() and text[c - 2].isalpha()]
+        for c in cuts:
+            keys = [wfold(text[c:])] + ln.keys[j + 1:]
+            s, owner = _joined(keys, 0)
+            for k in self.long_keys:
+                if s == k or s.startswith(k + " "):
+                    last = j + owner[len(k) - 1]
+                    if c == 0 or _colon_after(ln, last):
+                        return c
+        return None
 
     def line_starts_with_label(self, li: int, first: int = 0) -> bool:
         return (li, first) in self.starts
@@ -236,6 +309,13 @@ def value_of(lines: list[Line], hit: Hit, labels: Labels, *, block: bool = False
     right = []
     for j in range(i, len(ln.words)):
         if labels.at(hit.line, j):
+            break
+        cut = None if block else labels.inside(ln, j)
+        if cut is not None:
+            if cut > 0:  # the value glued to the next label: keep its own letters
+                w = ln.words[j]
+                share = cut / max(1, len(w.text))
+                right.append(type(w)(w.text[:cut], w.x0, w.top, w.x0 + share * (w.x1 - w.x0), w.bottom, w.line, w.conf))
             break
         if right and ln.words[j].x0 - right[-1].x1 > 6 * ln.height and labels_near(labels, hit.line, j, ln):
             break

@@ -25,7 +25,7 @@ def ocr_pages(fd: FileData, plan: dict) -> None:
         img = render(fd, index, dpi=OCR_DPI, crop=crop)
         ox, oy = (crop[0], crop[1]) if crop else (0.0, 0.0)
         words, conf = tesseract_words(img, OCR_DPI, ox, oy, with_conf=True)
-        if conf < LOW_CONF and not page.rotation:
+        if (conf < LOW_CONF or _vertical(words)) and not page.rotation:
             # Little read, and badly: the page may be turned. Ask Tesseract's orientation
             # detection on the whole page, turn it upright, read it again.
             turn = orientation(render(fd, index, dpi=OSD_DPI) if crop else img)
@@ -40,6 +40,12 @@ def ocr_pages(fd: FileData, plan: dict) -> None:
         page.text = words_to_text(words)
         page.ocr = True
         fd.ocr_pages += 1
+
+def _vertical(words: list[Word]) -> bool:
+    """Words standing on end (taller than wide): a page turned a quarter, read sideways."""
+    long = [w for w in words if len(w.text) >= 4]
+    return len(long) >= 5 and sum((w.bottom - w.top) > (w.x1 - w.x0) for w in long) >= 0.5 * len(long)
+
 
 def tesseract(img, *args: str, timeout: float = 180) -> str:
     """Tesseract on one PIL image (the only place it is called directly); "" on a time-out."""
@@ -82,12 +88,13 @@ def tesseract_words(img, dpi: int, ox: float = 0.0, oy: float = 0.0, with_conf: 
             continue
         left, top, width, height = (int(c) for c in cols[6:10])
         line = int(cols[2]) * 10000 + int(cols[3]) * 100 + int(cols[4])
-        words.append(Word(cols[11].strip(), ox + left * k, oy + top * k,
-                          ox + (left + width) * k, oy + (top + height) * k, line))
         try:
-            confs.append(float(cols[10]))
+            conf = float(cols[10])
+            confs.append(conf)
         except ValueError:
-            pass
+            conf = 0.0
+        words.append(Word(cols[11].strip(), ox + left * k, oy + top * k,
+                          ox + (left + width) * k, oy + (top + height) * k, line, conf))
     if with_conf:
         # No word at all on an inked zone reads as « unsure » too (a turned page often gives none).
         return words, (sum(confs) / len(confs) if len(confs) >= 3 else 0.0)
