@@ -22,7 +22,7 @@ from pipeline import resources
 from pipeline.dossier import forms
 from pipeline.qr import Payload, decode_image
 from pipeline.read.document import FileData, Page, fold_keep_lines
-from pipeline.read.fields import load_form, read_fields, reread_line_after
+from pipeline.read.fields import load_form, read_fields, reread_line_after, reread_zone
 from pipeline.read.ocr import ocr_pages
 from pipeline.read.pixels import page_ink, render
 from pipeline.read.reader import read_file
@@ -167,6 +167,8 @@ def identify_document(path: Path, *, ocr: bool = True) -> Identified:
                     src = fd.pages[q.index]
                     q.text, q.words, q.ocr = src.text, src.words, src.ocr
                 _identity(part, part.data.folded)
+                if part.version is None:  # the form's code may be printed below the top zone read first
+                    _form_version(part, _codes(part.data.text))
     for p in fd.pages if not fd.problem else ():
         if not p.has_text_layer and not (p.text or "").strip():
             page_ink(fd, p.index)  # a fact for the blank-page rule
@@ -225,7 +227,7 @@ def identify_data(fd: FileData) -> Identified:
     ident.qr = qr if qr is not None else read_qr(fd, 0)
     fd.corner = None  # decoded: free the image
     text = fd.folded
-    codes = forms.find_codes(fd.text)
+    codes = _codes(fd.text)
     page_qr = next((q for q in ident.qr if not q.is_separator), None)
     if any(q.is_separator for q in ident.qr) and page_qr is None:
         ident.separator, ident.method, ident.confidence = True, "qr", 1.0
@@ -249,6 +251,12 @@ def identify_data(fd: FileData) -> Identified:
     return ident
 
 
+def _codes(text: str):
+    """Form codes in a text, OCR noise in the year-month mended (« AF4-24O6 » → AF4-2406)."""
+    fix = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1"})
+    return forms.find_codes(re.sub(r"(?<=AF[34][-–_])[0-9OoIl]{4}\b", lambda m: m.group(0).translate(fix), text))
+
+
 def _form_version(ident: Identified, codes) -> None:
     if ident.piece in ("af3", "af4"):
         ident.form = ident.piece.upper()
@@ -267,7 +275,7 @@ def _part(fd: FileData, a: int, b: int, codes) -> Identified:
                    ocr_pages=fd.ocr_pages if a == 0 else 0)
     ident = Identified(fd.path, data=sub, first_page=a + 1, last_page=b + 1)
     _decide(ident, _sum_scores([page_scores(p.folded) for p in pages if not p.outside]), b - a + 1)
-    _form_version(ident, forms.find_codes(sub.text))
+    _form_version(ident, _codes(sub.text))
     _identity(ident, sub.folded)
     return ident
 
@@ -407,7 +415,9 @@ def _decide(ident: Identified, scores: dict[str, float], n_pages: int) -> None:
 
 
 def _identity(ident: Identified, text: str) -> None:
+    ident.data.metadata.pop("_evidence", None)
     f = read_fields(ident.data, load_form("identite"))
+    where = ident.data.metadata.pop("_evidence", {}).get("nir")
     # Folded like the text (no accents, lower case): names are compared, never shown from here.
     ident.names = {k: fold_keep_lines(v).strip() for k in ("nom_naissance", "nom_usage", "prenoms")
                    if (v := f.get(k))}
@@ -418,3 +428,6 @@ def _identity(ident: Identified, text: str) -> None:
     if any(p.ocr for p in ident.data.pages) and any(nir_mod.problem(n) for n in ident.nirs):
         # An OCR'd NIR whose key looks wrong: read its line again, finer, before a rule accuses it.
         ident.nirs_reread = reread_line_after(ident.data, "nir")
+        if where and not any(len(a) == 15 and nir_mod.is_valid(a) for a in ident.nirs_reread):
+            # The label may say « N° de sécurité sociale », the number under it: read that zone again.
+            ident.nirs_reread += reread_zone(ident.data, where["page"] - 1, where["box"])

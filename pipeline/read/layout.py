@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -20,6 +21,7 @@ def wfold(s: str) -> str:
     return re.sub(r"[^a-z0-9]", "", s)
 
 
+@lru_cache(maxsize=4096)
 def phrase_key(s: str) -> str:
     """A label folded for matching: folded words joined by single spaces (« Né(e) le » → « nee le »)."""
     s = strip_accents(s or "").lower().replace("œ", "oe").replace("’", "'")
@@ -71,6 +73,13 @@ class Line:
     top: float
     bottom: float
     keys: list[str] = field(default_factory=list)  # folded word per word ("" for a mark)
+    _joins: dict = field(default_factory=dict, repr=False)  # word index → _joined(keys, i)
+
+    def joined(self, i: int) -> tuple[str, list[int]]:
+        got = self._joins.get(i)
+        if got is None:
+            got = self._joins[i] = _joined(self.keys, i)
+        return got
 
     @property
     def x0(self) -> float:
@@ -174,6 +183,7 @@ def find_labels(lines: list[Line], synonyms: list[str], *, fuzzy: bool = False, 
     its line or follow a large gap (a field label, not a word inside a sentence).
     """
     targets = [t for t in (phrase_key(s) for s in synonyms) if t]
+    heads = {t.split(" ")[0] for t in targets}
     hits: list[Hit] = []
     for li, ln in enumerate(lines):
         best = None
@@ -182,7 +192,9 @@ def find_labels(lines: list[Line], synonyms: list[str], *, fuzzy: bool = False, 
                 continue
             if start_only and i > 0 and not _opens_column(ln, i):
                 continue
-            s, owner = _joined(ln.keys, i)
+            if not fuzzy and not any(ln.keys[i].startswith(h) for h in heads):
+                continue  # exact matching: the label's first word must open here
+            s, owner = ln.joined(i)
             for t in targets:
                 score = 0.0
                 if s == t or s.startswith(t + " ") or (s.startswith(t) and len(t) >= 6):
@@ -247,12 +259,15 @@ class Labels:
         keys = [k for k in (phrase_key(p) for p in phrases) if k]
         # Long labels (several words) that may follow a value too closely to open a column.
         self.long_keys = sorted({k for k in keys if " " in k and len(k) >= 8}, key=len, reverse=True)
+        heads = {k.split(" ")[0] for k in keys}  # a label starts on its own first word
         for li, ln in enumerate(lines):
             for i in range(len(ln.words)):
                 if not ln.keys[i] or (i > 0 and not _opens_column(ln, i) and ln.words[i - 1].text.strip(" :") != ""):
                     if i > 0:
                         continue
-                s, owner = _joined(ln.keys, i)
+                if not fuzzy and ln.keys[i] not in heads:
+                    continue
+                s, owner = ln.joined(i)
                 for k in keys:
                     if (s == k or s.startswith(k + " ")) and _short_ok(ln, i, k, owner):
                         self.starts.add((li, i))

@@ -25,10 +25,16 @@ def ocr_pages(fd: FileData, plan: dict) -> None:
         img = render(fd, index, dpi=OCR_DPI, crop=crop)
         ox, oy = (crop[0], crop[1]) if crop else (0.0, 0.0)
         words, conf = tesseract_words(img, OCR_DPI, ox, oy, with_conf=True)
-        if (conf < LOW_CONF or _vertical(words)) and not page.rotation:
+        # A landscape scan of a portrait form is a sheet fed sideways: ask too.
+        if (conf < LOW_CONF or _vertical(words) or page.width > page.height * 1.1) and not page.rotation:
             # Little read, and badly: the page may be turned. Ask Tesseract's orientation
             # detection on the whole page, turn it upright, read it again.
-            turn = orientation(render(fd, index, dpi=OSD_DPI) if crop else img)
+            # OSD is surer at 150 dpi than at 200; a landscape sheet is most likely a portrait form
+            # fed sideways: a quarter turn is taken on weaker evidence.
+            landscape = page.width > page.height * 1.1
+            turn = orientation(render(fd, index, dpi=OSD_DPI), 0.5 if landscape else 1.0)
+            if landscape and turn not in (90, 270):
+                turn = 0
             if turn:
                 page.rotation = turn
                 if turn in (90, 270):
@@ -65,14 +71,14 @@ LOW_CONF = 55.0  # mean word confidence under which a page may be turned
 OSD_DPI = 150
 
 
-def orientation(img) -> int:
+def orientation(img, min_conf: float = 1.0) -> int:
     """Degrees to turn a page clockwise to read it upright (Tesseract OSD); 0 when unsure."""
     import re
 
     out = tesseract(img, "--psm", "0", "-c", "min_characters_to_try=10", timeout=60)
     m = re.search(r"Rotate:\s*(\d+)", out)
     c = re.search(r"Orientation confidence:\s*([\d.]+)", out)
-    if not m or (c and float(c.group(1)) < 1.0):
+    if not m or (c and float(c.group(1)) < min_conf):
         return 0
     return int(m.group(1)) % 360
 
