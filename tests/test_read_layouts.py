@@ -281,3 +281,18 @@ def test_a_name_that_looks_like_a_label_or_runs_into_the_next_one_is_read_whole(
     assert got["nom_naissance"] == "LE GALL" and got["prenoms"] == "Nolwenn"
     fd = _page([["Nom", "patronymique", "MARCHAND", "Nom", "d'usage"]])
     assert FormReader(fd, {**form, "champs": spec}).read()["nom_naissance"] == "MARCHAND"
+
+
+def test_members_wrapped_presence_and_cells_printed_against_each_other():
+    fd = _page([["Membres", ":"],
+                ["présent", "Président", "signé", "Marc", "Lebrun"],
+                ["par", "Médecin", "signé", "Dr", "Luc", "Besnard"],
+                ["visioconférence"],  # « par visioconférence » wrapped in its cell
+                ["Dr", "Marc", "visioconférencenon", "signé", "Médecin"],  # « non signé » against the mode
+                ["présent", "Olivier", "Masson", "administrationReprésentant", "signé"],
+                ["Quorum", ":", "atteint"]])
+    form = load_form("af4")
+    got = FormReader(fd, {**form, "champs": {"membres": form["champs"]["membres"]}}).read()["membres"]
+    assert [(m["role"], m["presence"], m["signe"]) for m in got] == [
+        ("president", "present", True), ("medecin", "visio", True), ("medecin", "visio", False),
+        ("representant_administration", "present", True)]

@@ -112,6 +112,9 @@ class FormReader:
         finally:
             if doc is not None:
                 doc.close()
+        cols = [x for lab in self.labels.values() for x in lab.cols]
+        for lab in self.labels.values():
+            lab.promote(cols)
 
     # -- where -----------------------------------------------------------------------------
     def hits(self, synonyms: list[str], after: Optional[str] = None, start_only: bool = True):
@@ -125,7 +128,14 @@ class FormReader:
         for i in self.pages:
             if anchor is not None and i < anchor[0]:
                 continue
-            for h in L.find_labels(self.lines[i], synonyms, fuzzy=self.fd.pages[i].ocr, start_only=start_only):
+            found = L.find_labels(self.lines[i], synonyms, fuzzy=self.fd.pages[i].ocr, start_only=start_only)
+            if start_only:
+                # A label that opens the page's second column though it follows a value closely.
+                seen = {h.line for h in found}
+                found += [h for h in L.find_labels(self.lines[i], synonyms, fuzzy=self.fd.pages[i].ocr)
+                          if h.line not in seen and self.labels[i].at(h.line, h.first)]
+                found.sort(key=lambda h: h.line)
+            for h in found:
                 if anchor is not None and i == anchor[0] and h.line < anchor[1].line:
                     continue
                 if anchor is not None and i == anchor[0] and h.line == anchor[1].line and h.first <= anchor[1].last:
@@ -334,16 +344,27 @@ class FormReader:
         if not hs:
             raise _NotFound
         i, h = hs[0]
-        lines = self.lines[i]
         stops = [L.phrase_key(s) for s in spec.get("arret_texte", [])]
         rows, words = [], []
-        for li in range(h.line + 1, len(lines)):
-            ln = lines[li]
-            key = " ".join(k for k in ln.keys if k)
-            if L._is_heading(ln) or any(key.startswith(s) for s in stops if s):
+        page, start, stopped = i, h.line + 1, False
+        while not stopped:
+            lines = self.lines[page]
+            for li in range(start, len(lines)):
+                ln = lines[li]
+                key = " ".join(k for k in ln.keys if k)
+                if L._is_heading(ln) or any(key.startswith(s) for s in stops if s):
+                    stopped = True
+                    break
+                if re.fullmatch(r"(page )?\d{1,2}( sur \d{1,2})?|(af[34] ?\d{4} ?)?\d{0,2}", key):
+                    continue  # a page number or the form's code: not a row
+                rows.append(ln.text())
+                if page == i:
+                    words += ln.words
+            # A table running past the page's foot goes on at the top of the next page.
+            if not stopped and page + 1 in self.lines and self.pages and page + 1 <= self.pages[-1]:
+                page, start = page + 1, 0
+            else:
                 break
-            rows.append(ln.text())
-            words += ln.words
         roles = {k: [v.split() for v in vs] for k, vs in self.form.get("roles_mots", {}).items()}
         presences = {k: [v.split() for v in vs] for k, vs in self.form.get("presences_mots", {}).items()}
         members = L.parse_member_rows(rows, roles, presences,

@@ -260,9 +260,14 @@ class Labels:
         # Long labels (several words) that may follow a value too closely to open a column.
         self.long_keys = sorted({k for k in keys if " " in k and len(k) >= 8}, key=len, reverse=True)
         heads = {k.split(" ")[0] for k in keys}  # a label starts on its own first word
+        inner = []  # labels inside a line, too close to the value before them to open a column
         for li, ln in enumerate(lines):
             for i in range(len(ln.words)):
                 if not ln.keys[i] or (i > 0 and not _opens_column(ln, i) and ln.words[i - 1].text.strip(" :") != ""):
+                    if i > 0 and ln.keys[i] in heads:
+                        s, _ = ln.joined(i)
+                        if any((s == k or s.startswith(k + " ")) and len(k) >= 4 for k in keys):
+                            inner.append((li, i))
                     if i > 0:
                         continue
                 if not fuzzy and ln.keys[i] not in heads:
@@ -278,6 +283,16 @@ class Labels:
                         if fuzz.ratio(s[:len(k)], k) >= 88:
                             self.starts.add((li, i))
                             break
+        self.inner = [(li, i, lines[li].words[i].x0) for li, i in inner]
+        self.cols = [lines[li].words[i].x0 for li, i in self.starts if i > 0]
+        self.promote(self.cols)
+
+    def promote(self, cols: list[float]) -> None:
+        """A label inside a line that starts where a second column starts (other lines' labels,
+        on this page or another page of the form) opens that column."""
+        for li, i, x0 in self.inner:
+            if any(abs(x0 - x) <= 3 for x in cols):
+                self.starts.add((li, i))
 
     def at(self, li: int, i: int) -> bool:
         return (li, i) in self.starts
@@ -341,7 +356,7 @@ def value_of(lines: list[Line], hit: Hit, labels: Labels, *, block: bool = False
     if right and not block:
         # A long value wraps: following lines that start where the value started.
         prev = ln
-        for li in range(hit.line + 1, min(len(lines), hit.line + 4)):
+        for li in range(hit.line + 1, min(len(lines), hit.line + 6)):
             nxt = lines[li]
             if nxt.top - prev.bottom > 0.9 * ln.height or abs(nxt.x0 - right[0].x0) > 3 or labels.at(li, 0):
                 break
@@ -372,9 +387,20 @@ def value_of(lines: list[Line], hit: Hit, labels: Labels, *, block: bool = False
         cut = [w for k, w in ws if not any(labels.at(li, kk) for kk in range(k0 + 1, k + 1))]
         texts.append(" ".join(w.text for w in cut))
         words += cut
-        prev_bottom = nxt.bottom
         if not block:
+            # A long value wraps under itself: lines starting where it starts, close below.
+            first, last = cut[0].x0 if cut else 0.0, nxt
+            for lj in range(li + 1, min(len(lines), li + 4)):
+                more = lines[lj]
+                if (len(texts[-1]) < 40 or more.top - last.bottom > 0.8 * last.height
+                        or abs(more.x0 - first) > 3 or labels.at(lj, 0) or _is_heading(more)):
+                    break
+                cont = [w for w in more.words if col_end is None or w.x0 < col_end - 2]
+                texts.append(" ".join(w.text for w in cont))
+                words += cont
+                last = more
             break
+        prev_bottom = nxt.bottom
     return " ".join(t for t in texts if t).strip(" :_.…"), words
 
 
@@ -471,6 +497,20 @@ def _name_of(key: str, stop: set) -> str:
     return " ".join(out)
 
 
+def _unglue(key: str, vocab: set) -> str:
+    """Words of two table cells printed against each other (« administrationsigné ») split again."""
+    out = []
+    for w in key.split():
+        if len(w) >= 8 and w not in vocab:
+            for c in range(4, len(w) - 2):
+                a, b = w[:c], w[c:]
+                if len(a) >= 4 and a in vocab and any(b.startswith(v) for v in vocab):
+                    w = f"{a} {b}"
+                    break
+        out.append(w)
+    return " ".join(out)
+
+
 def parse_member_rows(rows: list[str], roles: dict, presences: dict, not_names: tuple = ()) -> list[dict]:
     """Member rows in any column order: role, presence mode, signature per row.
 
@@ -482,12 +522,20 @@ def parse_member_rows(rows: list[str], roles: dict, presences: dict, not_names: 
     # cell of the row above (« Représentant de » / « l'administration »).
     anchors = [[spec[0]] for specs in roles.values() for spec in specs]
     anchors += [spec for specs in presences.values() for spec in specs]
+    role_specs = [spec for specs in roles.values() for spec in specs]
+    presence_specs = [spec for specs in presences.values() for spec in specs]
+    vocab = {w for spec in role_specs + presence_specs for w in spec} | set(not_names) | {"signe", "signee"}
+    vocab = {w for w in vocab if len(w) >= 3}
     for row in rows:
-        key = phrase_key(row)
+        key = _unglue(phrase_key(row), vocab)
         if not key:
             continue
         ws = set(key.split())
-        if any(_has(ws, spec) for spec in anchors) or not merged:
+        opens = any(_has(ws, spec) for spec in anchors)
+        if opens and merged and not any(_has(ws, r) for r in role_specs) \
+                and not any(_has(set(merged[-1].split()), p) for p in presence_specs):
+            opens = False  # « visioconférence » wrapped under « par »: the presence of the row above
+        if opens or not merged:
             merged.append(key)
         else:
             merged[-1] += " " + key
