@@ -181,11 +181,14 @@ class FormReader:
         hs = self.hits(syn, _after(spec))
         if not hs:
             raise _NotFound
-        i, h = hs[0]
+        # On a scan a near match comes first sometimes (« Date de la séance » for « Date de l'AF3 »):
+        # the surest hit wins, the first in reading order among equals.
+        i, h = max(hs, key=lambda ih: ih[1].score)
         stops = tuple(spec.get("arret", ())) if block else ()
         text, words = L.value_of(self.lines[i], h, self.labels[i], block=block, stops=stops)
         ln = self.lines[i][h.line]
-        if text and not block and self.fd.pages[i].ocr and _unsure(words, self.fd.pages[i]):
+        if text and self.fd.pages[i].ocr and (_unsure_block(words, self.fd.pages[i]) if block
+                                              else _unsure(words, self.fd.pages[i])):
             # Handwriting or a smudge the OCR guessed at: unreadable, never a confident wrong value.
             self.note(name, i, ln.words[h.first:h.last + 1] + words, text, "illisible")
             return None, i, h
@@ -396,6 +399,13 @@ def _unsure(words, page) -> bool:
     """A value with a word the OCR guessed (two letters or digits or more, low confidence)."""
     limit = UNSURE_HAND if _hand_page(page) else UNSURE_WORD
     return any(w.conf < limit and _wordy(w) for w in words)
+
+
+def _unsure_block(words, page) -> bool:
+    """Free text (conclusions, circonstances) mostly guessed by the OCR: a handwritten block."""
+    limit = UNSURE_HAND if _hand_page(page) else UNSURE_WORD
+    ws = [w for w in words if _wordy(w)]
+    return len(ws) >= 4 and sum(w.conf < limit for w in ws) >= 0.3 * len(ws)
 
 
 class _NotFound(Exception):

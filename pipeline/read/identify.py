@@ -431,3 +431,9 @@ def _identity(ident: Identified, text: str) -> None:
         if where and not any(len(a) == 15 and nir_mod.is_valid(a) for a in ident.nirs_reread):
             # The label may say « N° de sécurité sociale », the number under it: read that zone again.
             ident.nirs_reread += reread_zone(ident.data, where["page"] - 1, where["box"])
+        # A wrong key on a scan is most often a misread digit: the number read again when it is
+        # valid, else nothing (unreadable) unless the second reading gave the same number.
+        valid = [a for a in ident.nirs_reread if len(a) == 15 and nir_mod.is_valid(a)]
+        ident.nirs = list(dict.fromkeys(
+            n if not nir_mod.problem(n) else (valid[0] if valid else n)
+            for n in ident.nirs if not nir_mod.problem(n) or valid or n in ident.nirs_reread))

@@ -183,17 +183,21 @@ def find_labels(lines: list[Line], synonyms: list[str], *, fuzzy: bool = False, 
     its line or follow a large gap (a field label, not a word inside a sentence).
     """
     targets = [t for t in (phrase_key(s) for s in synonyms) if t]
+    # Exact matching: the label's first word opens here (a one-word label of 6 letters or more
+    # may also open a longer word).
     heads = {t.split(" ")[0] for t in targets}
+    prefixes = tuple(t for t in targets if " " not in t and len(t) >= 6)
     hits: list[Hit] = []
     for li, ln in enumerate(lines):
         best = None
         for i in range(len(ln.words)):
-            if not ln.keys[i]:
+            k = ln.keys[i]
+            if not k:
+                continue
+            if not fuzzy and k not in heads and not (prefixes and k.startswith(prefixes)):
                 continue
             if start_only and i > 0 and not _opens_column(ln, i):
                 continue
-            if not fuzzy and not any(ln.keys[i].startswith(h) for h in heads):
-                continue  # exact matching: the label's first word must open here
             s, owner = ln.joined(i)
             for t in targets:
                 score = 0.0
@@ -201,6 +205,10 @@ def find_labels(lines: list[Line], synonyms: list[str], *, fuzzy: bool = False, 
                     score, end = 100.0, len(t)
                 elif fuzzy and len(t) >= 5:
                     from rapidfuzz import fuzz
+
+                    digits = [c for c in t if c.isdigit()]
+                    if digits and not all(c in s[:len(t) + 2] for c in digits):
+                        continue  # « AF3 » is not « la séance »: a label's digits must be read
 
                     cand = s[:len(t) + 2]
                     cut = cand.rfind(" ", 0, len(t) + 2) if len(cand) > len(t) else len(cand)
