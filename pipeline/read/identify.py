@@ -143,6 +143,9 @@ def identify_document(path: Path, *, ocr: bool = True) -> Identified:
     """
     fd = read_file(Path(path), ocr=ocr, ocr_plan=ocr_plan)
     ident = identify_data(fd)
+    if ocr and not fd.problem and ident.piece is None and not ident.separator and not ident.parts \
+            and _upright(fd):
+        ident = identify_data(fd)  # a scan read upside down named nothing: read upright again
     parts = ident.parts or [ident]
     if ocr and not fd.problem:
         for part in parts:
@@ -177,6 +180,31 @@ def identify_document(path: Path, *, ocr: bool = True) -> Identified:
             for q in part.pages:
                 q.ink = fd.pages[q.index].ink
     return ident
+
+
+def _upright(fd: FileData) -> bool:
+    """Turn upright the OCR'd pages Tesseract's orientation detection finds turned; True if any."""
+    from pipeline.read.ocr import OSD_DPI, _read_turned, _turn, orientation
+    from pipeline.read.pixels import render
+
+    redo = {}
+    for p in fd.pages:
+        if p.ocr and not p.rotation and not p.has_text_layer:
+            turn = orientation(render(fd, p.index, dpi=OSD_DPI))
+            if not turn and not redo and p.words:
+                # Orientation detection unsure: read the page upside down once, keep it if far surer.
+                now = sum(w.conf for w in p.words) / len(p.words)
+                words, conf = _read_turned(fd, p.index, 180)
+                if conf > now + 15 and len(words) >= 0.5 * len(p.words):
+                    turn = 180
+            if turn:
+                _turn(p, turn)
+                redo[p.index] = None
+                fd.metadata.get("_top_only", set()).discard(p.index)
+    if redo:
+        fd.ocr_pages -= len(redo)
+        ocr_pages(fd, redo)
+    return bool(redo)
 
 
 def identify_files(paths, *, ocr: bool = True, jobs: int = 1, then=None, isolate=None,

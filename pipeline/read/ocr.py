@@ -35,17 +35,39 @@ def ocr_pages(fd: FileData, plan: dict) -> None:
             turn = orientation(render(fd, index, dpi=OSD_DPI), 0.5 if landscape else 1.0)
             if landscape and turn not in (90, 270):
                 turn = 0
-            if turn:
-                page.rotation = turn
-                if turn in (90, 270):
-                    page.width, page.height = page.height, page.width
+                if _vertical(words):
+                    # Sideways for sure, the direction unsure: read it both ways, keep the surer.
+                    tries = [(_read_turned(fd, index, t), t) for t in (90, 270)]
+                    (words, conf), turn = max(tries, key=lambda x: x[0][1])
+                    _turn(page, turn)
+                    crop = None
+            elif turn:
+                _turn(page, turn)
                 crop = None  # a zone of a turned page is another zone: read it whole
-                img = render(fd, index, dpi=OCR_DPI)
-                words, conf = tesseract_words(img, OCR_DPI, 0.0, 0.0, with_conf=True)
+                words, conf = tesseract_words(render(fd, index, dpi=OCR_DPI), OCR_DPI, 0.0, 0.0, with_conf=True)
         page.words = words
         page.text = words_to_text(words)
         page.ocr = True
         fd.ocr_pages += 1
+
+def _turn(page, turn: int) -> None:
+    """Record that the page is read turned by `turn` degrees (its size as read upright)."""
+    if turn in (90, 270) and page.rotation not in (90, 270):
+        page.width, page.height = page.height, page.width
+    elif page.rotation in (90, 270) and turn not in (90, 270):
+        page.width, page.height = page.height, page.width
+    page.rotation = turn
+
+
+def _read_turned(fd: FileData, index: int, turn: int):
+    page = fd.pages[index]
+    before = page.rotation
+    _turn(page, turn)
+    try:
+        return tesseract_words(render(fd, index, dpi=OCR_DPI), OCR_DPI, 0.0, 0.0, with_conf=True)
+    finally:
+        _turn(page, before)
+
 
 def _vertical(words: list[Word]) -> bool:
     """Words standing on end (taller than wide): a page turned a quarter, read sideways."""
