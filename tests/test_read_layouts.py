@@ -296,3 +296,14 @@ def test_members_wrapped_presence_and_cells_printed_against_each_other():
     assert [(m["role"], m["presence"], m["signe"]) for m in got] == [
         ("president", "present", True), ("medecin", "visio", True), ("medecin", "visio", False),
         ("representant_administration", "present", True)]
+
+
+@pytest.mark.slow
+def test_a_complete_scanned_dossier_with_turned_pages_gives_no_finding(tmp_path):
+    # Seed 9: an expertise scanned upside down then sideways, an AF3 filled by hand and fed
+    # sideways; once every page came back « paysage », the expertise « manquante ».
+    assert 9 in variations.DEV_SEEDS
+    variations.generate(9, tmp_path / "v", mode="scan", dpi=200)
+    report = check_dossier(tmp_path / "v" / "dossier", jobs=2)
+    assert [(f.rule, f.file) for f in report.findings if f.severity in ("bloquant", "avertissement")] == []
+    assert report.status == "complet"

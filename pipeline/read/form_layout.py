@@ -207,7 +207,10 @@ class FormReader:
         text = self._text(name, spec, syn)[0]
         if text is None:
             return None
-        return parse_date(re.sub(r"(?<=\d) (?=[/.\-])|(?<=[/.\-]) (?=\d)", "", text))
+        value = parse_date(re.sub(r"(?<=\d) (?=[/.\-])|(?<=[/.\-]) (?=\d)", "", text))
+        if value is None and re.search(r"\d", text) and name in self.evidence:
+            self.evidence[name]["etat"] = "illisible"  # a date is written, not one we can read: not missing
+        return value
 
     def _nir(self, name, spec, syn):
         text = self._text(name, spec, syn)[0]
