@@ -375,6 +375,11 @@ class FormReader:
         presences = {k: [v.split() for v in vs] for k, vs in self.form.get("presences_mots", {}).items()}
         members = L.parse_member_rows(rows, roles, presences,
                                       tuple(L.phrase_key(" ".join(self.form.get("mots_hors_nom", []))).split()))
+        if self.fd.pages[i].ocr and members and _members_unsure(members, rows):
+            # A ruled table the OCR read in part (a cell or a row lost): unreadable, never a member
+            # counted absent or « non signé » by mistake.
+            self.note(name, i, words, f"{len(members)} membre(s) lus, tableau incomplet", "illisible")
+            return None
         self.note(name, i, words, f"{len(members)} membre(s) lus", "lu" if members else "vide")
         return [{"role": m["role"], "nom": m["nom"], "presence": m["presence"], "signe": m["signe"]} for m in members]
 
@@ -402,6 +407,18 @@ def _unsure(words, page) -> bool:
     """A value with a word the OCR guessed (two letters or digits or more, low confidence)."""
     limit = UNSURE_HAND if _hand_page(page) else UNSURE_WORD
     return any(w.conf < limit and _wordy(w) for w in words)
+
+
+def _members_unsure(members: list[dict], rows: list[str]) -> bool:
+    """A ruled table the OCR read in part: a signature column with cells missing, or no président
+    (the conseil médical always has one, so his row was lost)."""
+    from pipeline.read.layout import phrase_key
+
+    signed = [bool(re.search(r"sign|emarg", m["texte"])) for m in members]
+    sign_column = any(signed) or any(re.search(r"signature|emargement", phrase_key(r)) for r in rows)
+    if sign_column and not all(signed):
+        return True
+    return not any(m["role"] == "president" for m in members)
 
 
 def _unsure_block(words, page) -> bool:

@@ -264,6 +264,7 @@ class Labels:
 
     def __init__(self, lines: list[Line], phrases: list[str], fuzzy: bool):
         self.starts: set[tuple[int, int]] = set()
+        self.fuzzy = fuzzy
         keys = [k for k in (phrase_key(p) for p in phrases) if k]
         # Long labels (several words) that may follow a value too closely to open a column.
         self.long_keys = sorted({k for k in keys if " " in k and len(k) >= 8}, key=len, reverse=True)
@@ -313,6 +314,7 @@ class Labels:
         text = ln.words[j].text
         cuts = [0] + [c for c in range(2, len(text) - 1)
                       if text[c].isupper() and text[c - 1].isupper() and text[c - 2].isalpha()]
+        near = (0.0, None)
         for c in cuts:
             keys = [wfold(text[c:])] + ln.keys[j + 1:]
             s, owner = _joined(keys, 0)
@@ -321,7 +323,15 @@ class Labels:
                     last = j + owner[len(k) - 1]
                     if c == 0 or _colon_after(ln, last):
                         return c
-        return None
+                elif self.fuzzy and c > 0 and len(s) >= len(k) - 1:
+                    from rapidfuzz.distance import Levenshtein
+
+                    # OCR: « MARCHANDIOM MARITAL / D'USAGE : » (N read as I): the closest cut, the
+                    # first among equals (a letter misread rather than a letter lost)
+                    score = 100 * Levenshtein.normalized_similarity(s[:len(k)], k)
+                    if score >= 88 and score > near[0] and _colon_after(ln, j + owner[min(len(owner), len(k)) - 1]):
+                        near = (score, c)
+        return near[1]
 
     def line_starts_with_label(self, li: int, first: int = 0) -> bool:
         return (li, first) in self.starts
