@@ -256,3 +256,54 @@ def test_forms_inspect_lists_fields_values_and_their_mapping(drawn, capsys):
         main(["forms", "inspect", str(fillable.parent / "absent.pdf")])
     assert e.value.code == 2
     assert "fichier introuvable" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("seed", [13, 16])
+def test_complete_dossiers_that_once_gave_false_findings_give_none(tmp_path, seed):
+    # Seed 13: a name glued to the next column's label (« MARCHANDNOM MARITAL / D'USAGE : »)
+    # was read as another agent's name; its rapport hiérarchique says « Accident survenu le ».
+    # Seed 16: a rapport hiérarchique of a maladie professionnelle with labels glued to values.
+    assert seed in variations.DEV_SEEDS
+    variations.generate(seed, tmp_path / "v", mode="text")
+    report = check_dossier(tmp_path / "v" / "dossier", jobs=1)
+    assert [(f.rule, f.piece) for f in report.findings if f.severity in ("bloquant", "avertissement")] == []
+    assert report.status == "complet"
+
+
+def test_a_name_that_looks_like_a_label_or_runs_into_the_next_one_is_read_whole():
+    fd = _page([["Nom", "de", "famille", "(naissance)", ":"], ["LE", "GALL"],
+                ["Prénoms", ":", "Nolwenn"],
+                ["Nom", "patronymique", "MARCHAND", "Nom", "d'usage"],
+                ["Date", ":", "09/11/2026"]])
+    form = load_form("af3")
+    spec = {k: form["champs"][k] for k in ("nom_naissance", "nom_usage", "prenoms")}
+    got = FormReader(fd, {**form, "champs": spec}).read()
+    assert got["nom_naissance"] == "LE GALL" and got["prenoms"] == "Nolwenn"
+    fd = _page([["Nom", "patronymique", "MARCHAND", "Nom", "d'usage"]])
+    assert FormReader(fd, {**form, "champs": spec}).read()["nom_naissance"] == "MARCHAND"
+
+
+def test_members_wrapped_presence_and_cells_printed_against_each_other():
+    fd = _page([["Membres", ":"],
+                ["présent", "Président", "signé", "Marc", "Lebrun"],
+                ["par", "Médecin", "signé", "Dr", "Luc", "Besnard"],
+                ["visioconférence"],  # « par visioconférence » wrapped in its cell
+                ["Dr", "Marc", "visioconférencenon", "signé", "Médecin"],  # « non signé » against the mode
+                ["présent", "Olivier", "Masson", "administrationReprésentant", "signé"],
+                ["Quorum", ":", "atteint"]])
+    form = load_form("af4")
+    got = FormReader(fd, {**form, "champs": {"membres": form["champs"]["membres"]}}).read()["membres"]
+    assert [(m["role"], m["presence"], m["signe"]) for m in got] == [
+        ("president", "present", True), ("medecin", "visio", True), ("medecin", "visio", False),
+        ("representant_administration", "present", True)]
+
+
+@pytest.mark.slow
+def test_a_complete_scanned_dossier_with_turned_pages_gives_no_finding(tmp_path):
+    # Seed 9: an expertise scanned upside down then sideways, an AF3 filled by hand and fed
+    # sideways; once every page came back « paysage », the expertise « manquante ».
+    assert 9 in variations.DEV_SEEDS
+    variations.generate(9, tmp_path / "v", mode="scan", dpi=200)
+    report = check_dossier(tmp_path / "v" / "dossier", jobs=2)
+    assert [(f.rule, f.file) for f in report.findings if f.severity in ("bloquant", "avertissement")] == []
+    assert report.status == "complet"

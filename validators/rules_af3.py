@@ -101,9 +101,11 @@ def signature_employeur(ctx):
     if f.get("signataire") is None and f.get("signature") is None:
         return  # the cadre F was not found at all: nothing reliable to say
     missing = []
-    if not (f.get("signataire") or "").strip(" _.…"):
+    # A value written but unreadable on a scan (handwriting) is not a missing one.
+    unread = {k for k in ("signataire", "date_signature") if (ctx.evidence(af3, k) or {}).get("etat") == "illisible"}
+    if not (f.get("signataire") or "").strip(" _.…") and "signataire" not in unread:
         missing.append("le nom et la qualité du signataire")
-    if f.get("date_signature") is None:
+    if f.get("date_signature") is None and "date_signature" not in unread:
         missing.append("la date")
     if not f.get("signature"):
         missing.append("la signature")

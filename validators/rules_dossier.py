@@ -48,8 +48,10 @@ def agent_non_eligible(ctx):
 
 
 def _ocr_misread(d, value: str) -> bool:
-    """On a scan, the NIR line read again (finer, digits only) was valid: the first read was OCR noise."""
-    return any(len(a) == 15 and nir_mod.is_valid(a) for a in d.nirs_reread)
+    """On a scan, the NIR line read again (finer, digits only) was valid, or did not give the same
+    number again: the first read may be OCR noise (a wrong digit makes a wrong key); only a
+    number read twice alike is accused."""
+    return any(len(a) == 15 and nir_mod.is_valid(a) for a in d.nirs_reread) or value not in d.nirs_reread
 
 
 def _nir_findings(ctx):
@@ -182,7 +184,9 @@ def rapport_hierarchique(ctx):
         need = form["exigences"].get(variant)
         if not need:
             continue
-        missing = [labels[k] for k in need if not re.search(r"[a-z0-9]", d.fields.get(k) or "")]
+        # A value written but unreadable on a scan (handwriting) is not a missing one.
+        missing = [labels[k] for k in need if not re.search(r"[a-z0-9]", d.fields.get(k) or "")
+                   and (d.evidence or {}).get(k, {}).get("etat") != "illisible"]
         if missing:
             yield Hit("Le rapport hiérarchique est incomplet : il manque " + ", ".join(missing)
                       + ". Faites-le compléter par la hiérarchie (rapport complet et circonstancié).",

@@ -289,7 +289,9 @@ def read_form_fields(d: Identified) -> None:
         spec = {"libelles": form.get("libelles", []),
                 "champs": {k: dict(v, arret=stops) if v["type"] == "bloc" else v
                            for k, v in form["champs"].items()}}
+        d.data.metadata.pop("_evidence", None)
         d.fields = read_fields(d.data, spec)
+        d.evidence = d.data.metadata.pop("_evidence", {})
         first = "\n".join(d.data.folded.split("\n")[:12])
         for variant, rx in form["variantes"].items():
             if re.search(rx, first):

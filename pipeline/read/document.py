@@ -27,6 +27,7 @@ class Word:
     x1: float
     bottom: float
     line: int = 0  # OCR line number (block*10000+par*100+line), 0 when unknown
+    conf: float = 100.0  # OCR confidence 0–100 (a text layer's word is sure)
 
 @dataclass
 class Page:

@@ -277,3 +277,21 @@ def reread_line_after(fd: FileData, label: str, dpi: int = 300, whitelist: str =
             out.append(re.sub(r"[^0-9AB]", "", txt.upper()))
             hit = find_label(page.words, label, hit[1] + 1)
     return out
+
+
+def reread_zone(fd: FileData, index: int, box, dpi: int = 300) -> list[str]:
+    """OCR again, finer and digits only, a zone of a page (a NIR's label and value): each line's digits."""
+    x0, top, x1, bottom = box
+    page = fd.pages[index]
+    crop = (max(0.0, x0 - 4), max(0.0, top - 4), min(page.width, max(x1, x0 + 260) + 4), min(page.height, bottom + 4))
+    img = render(fd, index, dpi=dpi, crop=crop)
+    txt = tesseract(img, "--psm", "6", "-c", "tessedit_char_whitelist=0123456789AB ", timeout=60)
+    out = []
+    whole = re.sub(r"[^0-9AB]", "", txt.upper())
+    if 13 <= len(whole) <= 15:  # a number wrapped on two or three lines of a narrow column
+        out.append(whole)
+    for line in txt.splitlines():
+        d = re.sub(r"[^0-9AB]", "", line.upper())
+        if len(d) >= 13:
+            out += [d, d[-15:]] if len(d) > 15 else [d]  # the label's letters may give stray digits first
+    return out

@@ -32,8 +32,8 @@ def page_lines(fd, index: int, doc=None) -> list:
     """Lines of a page (cached on the page): OCR words, else the text layer's words."""
     page = fd.pages[index]
     cached = getattr(page, "_lines", None)
-    if cached is not None:
-        return cached
+    if cached is not None and cached[0] is page.words:  # a page OCR'd again (whole after its top) has new words
+        return cached[1]
     if page.words is None and page.has_text_layer and fd.kind == "pdf":
         import pypdfium2 as pdfium
 
@@ -47,7 +47,7 @@ def page_lines(fd, index: int, doc=None) -> list:
             if own:
                 doc.close()
     lines = L.make_lines(page.words or [])
-    page._lines = lines
+    page._lines = (page.words, lines)
     return lines
 
 
@@ -112,6 +112,9 @@ class FormReader:
         finally:
             if doc is not None:
                 doc.close()
+        cols = [x for lab in self.labels.values() for x in lab.cols]
+        for lab in self.labels.values():
+            lab.promote(cols)
 
     # -- where -----------------------------------------------------------------------------
     def hits(self, synonyms: list[str], after: Optional[str] = None, start_only: bool = True):
@@ -125,7 +128,14 @@ class FormReader:
         for i in self.pages:
             if anchor is not None and i < anchor[0]:
                 continue
-            for h in L.find_labels(self.lines[i], synonyms, fuzzy=self.fd.pages[i].ocr, start_only=start_only):
+            found = L.find_labels(self.lines[i], synonyms, fuzzy=self.fd.pages[i].ocr, start_only=start_only)
+            if start_only:
+                # A label that opens the page's second column though it follows a value closely.
+                seen = {h.line for h in found}
+                found += [h for h in L.find_labels(self.lines[i], synonyms, fuzzy=self.fd.pages[i].ocr)
+                          if h.line not in seen and self.labels[i].at(h.line, h.first)]
+                found.sort(key=lambda h: h.line)
+            for h in found:
                 if anchor is not None and i == anchor[0] and h.line < anchor[1].line:
                     continue
                 if anchor is not None and i == anchor[0] and h.line == anchor[1].line and h.first <= anchor[1].last:
@@ -171,10 +181,17 @@ class FormReader:
         hs = self.hits(syn, _after(spec))
         if not hs:
             raise _NotFound
-        i, h = hs[0]
+        # On a scan a near match comes first sometimes (« Date de la séance » for « Date de l'AF3 »):
+        # the surest hit wins, the first in reading order among equals.
+        i, h = max(hs, key=lambda ih: ih[1].score)
         stops = tuple(spec.get("arret", ())) if block else ()
         text, words = L.value_of(self.lines[i], h, self.labels[i], block=block, stops=stops)
         ln = self.lines[i][h.line]
+        if text and self.fd.pages[i].ocr and (_unsure_block(words, self.fd.pages[i]) if block
+                                              else _unsure(words, self.fd.pages[i])):
+            # Handwriting or a smudge the OCR guessed at: unreadable, never a confident wrong value.
+            self.note(name, i, ln.words[h.first:h.last + 1] + words, text, "illisible")
+            return None, i, h
         self.note(name, i, ln.words[h.first:h.last + 1] + words, text, "lu" if text else "vide")
         return text, i, h
 
@@ -188,10 +205,17 @@ class FormReader:
         from pipeline.read.labels import parse_date
 
         text = self._text(name, spec, syn)[0]
-        return parse_date(re.sub(r"(?<=\d) (?=[/.\-])|(?<=[/.\-]) (?=\d)", "", text))
+        if text is None:
+            return None
+        value = parse_date(re.sub(r"(?<=\d) (?=[/.\-])|(?<=[/.\-]) (?=\d)", "", text))
+        if value is None and re.search(r"\d", text) and name in self.evidence:
+            self.evidence[name]["etat"] = "illisible"  # a date is written, not one we can read: not missing
+        return value
 
     def _nir(self, name, spec, syn):
         text = self._text(name, spec, syn)[0]
+        if text is None:
+            return []
         raw = text.lower().translate(str.maketrans({"o": "0", "l": "1", "i": "1"}))
         m = re.match(r"[0-9ab][0-9ab .\u00a0]{11,26}", raw)
         digits = re.sub(r"[^0-9ab]", "", m.group(0)).upper() if m else ""
@@ -326,22 +350,82 @@ class FormReader:
         if not hs:
             raise _NotFound
         i, h = hs[0]
-        lines = self.lines[i]
         stops = [L.phrase_key(s) for s in spec.get("arret_texte", [])]
         rows, words = [], []
-        for li in range(h.line + 1, len(lines)):
-            ln = lines[li]
-            key = " ".join(k for k in ln.keys if k)
-            if L._is_heading(ln) or any(key.startswith(s) for s in stops if s):
+        page, start, stopped = i, h.line + 1, False
+        while not stopped:
+            lines = self.lines[page]
+            for li in range(start, len(lines)):
+                ln = lines[li]
+                key = " ".join(k for k in ln.keys if k)
+                if L._is_heading(ln) or any(key.startswith(s) for s in stops if s):
+                    stopped = True
+                    break
+                if re.fullmatch(r"(page )?\d{1,2}( sur \d{1,2})?|(af[34] ?\d{4} ?)?\d{0,2}", key):
+                    continue  # a page number or the form's code: not a row
+                rows.append(ln.text())
+                if page == i:
+                    words += ln.words
+            # A table running past the page's foot goes on at the top of the next page.
+            if not stopped and page + 1 in self.lines and self.pages and page + 1 <= self.pages[-1]:
+                page, start = page + 1, 0
+            else:
                 break
-            rows.append(ln.text())
-            words += ln.words
         roles = {k: [v.split() for v in vs] for k, vs in self.form.get("roles_mots", {}).items()}
         presences = {k: [v.split() for v in vs] for k, vs in self.form.get("presences_mots", {}).items()}
         members = L.parse_member_rows(rows, roles, presences,
                                       tuple(L.phrase_key(" ".join(self.form.get("mots_hors_nom", []))).split()))
+        if self.fd.pages[i].ocr and members and _members_unsure(members, rows):
+            # A ruled table the OCR read in part (a cell or a row lost): unreadable, never a member
+            # counted absent or « non signé » by mistake.
+            self.note(name, i, words, f"{len(members)} membre(s) lus, tableau incomplet", "illisible")
+            return None
         self.note(name, i, words, f"{len(members)} membre(s) lus", "lu" if members else "vide")
         return [{"role": m["role"], "nom": m["nom"], "presence": m["presence"], "signe": m["signe"]} for m in members]
+
+
+UNSURE_WORD = 50.0  # Tesseract confidence under which a word is a guess (handwriting reads 0–50)
+UNSURE_HAND = 80.0  # on a page filled by hand, a misread letter still scores 50–70: demand more
+HAND_SHARE = 0.08  # share of guessed words that marks a page filled by hand (printed pages: 0–4 %)
+
+
+def _wordy(w) -> bool:
+    return len(re.sub(r"[^0-9A-Za-zÀ-ÿ]", "", w.text)) >= 2
+
+
+def _hand_page(page) -> bool:
+    cached = getattr(page, "_hand", None)
+    if cached is not None and cached[0] is page.words:
+        return cached[1]
+    ws = [w for w in page.words or [] if _wordy(w)]
+    hand = len(ws) >= 30 and sum(w.conf < UNSURE_WORD for w in ws) / len(ws) >= HAND_SHARE
+    page._hand = (page.words, hand)
+    return hand
+
+
+def _unsure(words, page) -> bool:
+    """A value with a word the OCR guessed (two letters or digits or more, low confidence)."""
+    limit = UNSURE_HAND if _hand_page(page) else UNSURE_WORD
+    return any(w.conf < limit and _wordy(w) for w in words)
+
+
+def _members_unsure(members: list[dict], rows: list[str]) -> bool:
+    """A ruled table the OCR read in part: a signature column with cells missing, or no président
+    (the conseil médical always has one, so his row was lost)."""
+    from pipeline.read.layout import phrase_key
+
+    signed = [bool(re.search(r"sign|emarg", m["texte"])) for m in members]
+    sign_column = any(signed) or any(re.search(r"signature|emargement", phrase_key(r)) for r in rows)
+    if sign_column and not all(signed):
+        return True
+    return not any(m["role"] == "president" for m in members)
+
+
+def _unsure_block(words, page) -> bool:
+    """Free text (conclusions, circonstances) mostly guessed by the OCR: a handwritten block."""
+    limit = UNSURE_HAND if _hand_page(page) else UNSURE_WORD
+    ws = [w for w in words if _wordy(w)]
+    return len(ws) >= 4 and sum(w.conf < limit for w in ws) >= 0.3 * len(ws)
 
 
 class _NotFound(Exception):

@@ -22,13 +22,14 @@ from pipeline import resources
 from pipeline.dossier import forms
 from pipeline.qr import Payload, decode_image
 from pipeline.read.document import FileData, Page, fold_keep_lines
-from pipeline.read.fields import load_form, read_fields, reread_line_after
+from pipeline.read.fields import load_form, read_fields, reread_line_after, reread_zone
 from pipeline.read.ocr import ocr_pages
 from pipeline.read.pixels import page_ink, render
 from pipeline.read.reader import read_file
 
 # Pièces whose zones the rules read: on a scan every page of them is OCR'd whole.
 ZONED = {"af3", "af4", "rapport_hierarchique", "attestations_presence"}
+IDENTITY_ZONE = 0.6  # share of a pièce's first page read for its identity block (nom, NIR...)
 TOP_ZONE = 0.25  # share of a page's height OCR'd to see whether another pièce starts there
 TITLE_LINES = 6  # the title zone: the first lines of a page
 # Weights of the cues (identification by weighed evidence).
@@ -142,9 +143,20 @@ def identify_document(path: Path, *, ocr: bool = True) -> Identified:
     """
     fd = read_file(Path(path), ocr=ocr, ocr_plan=ocr_plan)
     ident = identify_data(fd)
+    if ocr and not fd.problem and ident.piece is None and not ident.separator and not ident.parts \
+            and _upright(fd):
+        ident = identify_data(fd)  # a scan read upside down named nothing: read upright again
     parts = ident.parts or [ident]
     if ocr and not fd.problem:
         for part in parts:
+            first = fd.pages[part.first_page - 1]
+            if (part.piece not in ZONED and len(parts) > 1 and first.index in fd.metadata.get("_top_only", ())
+                    and not first.rotation):
+                # A pièce starting inside a file: its identity block runs below the top zone read so far.
+                ocr_pages(fd, {first.index: (0, 0, first.width, first.height * IDENTITY_ZONE)})
+                q = part.data.pages[first.index]
+                q.text, q.words, q.ocr = first.text, first.words, first.ocr
+                _identity(part, part.data.folded)
             if part.piece not in ZONED:
                 continue
             # A form: its other pages hold zones the rules read (OCR'd whole, not only their top).
@@ -158,6 +170,8 @@ def identify_document(path: Path, *, ocr: bool = True) -> Identified:
                     src = fd.pages[q.index]
                     q.text, q.words, q.ocr = src.text, src.words, src.ocr
                 _identity(part, part.data.folded)
+                if part.version is None:  # the form's code may be printed below the top zone read first
+                    _form_version(part, _codes(part.data.text))
     for p in fd.pages if not fd.problem else ():
         if not p.has_text_layer and not (p.text or "").strip():
             page_ink(fd, p.index)  # a fact for the blank-page rule
@@ -166,6 +180,31 @@ def identify_document(path: Path, *, ocr: bool = True) -> Identified:
             for q in part.pages:
                 q.ink = fd.pages[q.index].ink
     return ident
+
+
+def _upright(fd: FileData) -> bool:
+    """Turn upright the OCR'd pages Tesseract's orientation detection finds turned; True if any."""
+    from pipeline.read.ocr import OSD_DPI, _read_turned, _turn, orientation
+    from pipeline.read.pixels import render
+
+    redo = {}
+    for p in fd.pages:
+        if p.ocr and not p.rotation and not p.has_text_layer:
+            turn = orientation(render(fd, p.index, dpi=OSD_DPI))
+            if not turn and not redo and p.words:
+                # Orientation detection unsure: read the page upside down once, keep it if far surer.
+                now = sum(w.conf for w in p.words) / len(p.words)
+                words, conf = _read_turned(fd, p.index, 180)
+                if conf > now + 15 and len(words) >= 0.5 * len(p.words):
+                    turn = 180
+            if turn:
+                _turn(p, turn)
+                redo[p.index] = None
+                fd.metadata.get("_top_only", set()).discard(p.index)
+    if redo:
+        fd.ocr_pages -= len(redo)
+        ocr_pages(fd, redo)
+    return bool(redo)
 
 
 def identify_files(paths, *, ocr: bool = True, jobs: int = 1, then=None, isolate=None,
@@ -216,7 +255,7 @@ def identify_data(fd: FileData) -> Identified:
     ident.qr = qr if qr is not None else read_qr(fd, 0)
     fd.corner = None  # decoded: free the image
     text = fd.folded
-    codes = forms.find_codes(fd.text)
+    codes = _codes(fd.text)
     page_qr = next((q for q in ident.qr if not q.is_separator), None)
     if any(q.is_separator for q in ident.qr) and page_qr is None:
         ident.separator, ident.method, ident.confidence = True, "qr", 1.0
@@ -240,6 +279,12 @@ def identify_data(fd: FileData) -> Identified:
     return ident
 
 
+def _codes(text: str):
+    """Form codes in a text, OCR noise in the year-month mended (« AF4-24O6 » → AF4-2406)."""
+    fix = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1"})
+    return forms.find_codes(re.sub(r"(?<=AF[34][-–_])[0-9OoIl]{4}\b", lambda m: m.group(0).translate(fix), text))
+
+
 def _form_version(ident: Identified, codes) -> None:
     if ident.piece in ("af3", "af4"):
         ident.form = ident.piece.upper()
@@ -258,7 +303,7 @@ def _part(fd: FileData, a: int, b: int, codes) -> Identified:
                    ocr_pages=fd.ocr_pages if a == 0 else 0)
     ident = Identified(fd.path, data=sub, first_page=a + 1, last_page=b + 1)
     _decide(ident, _sum_scores([page_scores(p.folded) for p in pages if not p.outside]), b - a + 1)
-    _form_version(ident, forms.find_codes(sub.text))
+    _form_version(ident, _codes(sub.text))
     _identity(ident, sub.folded)
     return ident
 
@@ -398,7 +443,9 @@ def _decide(ident: Identified, scores: dict[str, float], n_pages: int) -> None:
 
 
 def _identity(ident: Identified, text: str) -> None:
+    ident.data.metadata.pop("_evidence", None)
     f = read_fields(ident.data, load_form("identite"))
+    where = ident.data.metadata.pop("_evidence", {}).get("nir")
     # Folded like the text (no accents, lower case): names are compared, never shown from here.
     ident.names = {k: fold_keep_lines(v).strip() for k in ("nom_naissance", "nom_usage", "prenoms")
                    if (v := f.get(k))}
@@ -409,3 +456,12 @@ def _identity(ident: Identified, text: str) -> None:
     if any(p.ocr for p in ident.data.pages) and any(nir_mod.problem(n) for n in ident.nirs):
         # An OCR'd NIR whose key looks wrong: read its line again, finer, before a rule accuses it.
         ident.nirs_reread = reread_line_after(ident.data, "nir")
+        if where and not any(len(a) == 15 and nir_mod.is_valid(a) for a in ident.nirs_reread):
+            # The label may say « N° de sécurité sociale », the number under it: read that zone again.
+            ident.nirs_reread += reread_zone(ident.data, where["page"] - 1, where["box"])
+        # A wrong key on a scan is most often a misread digit: the number read again when it is
+        # valid, else nothing (unreadable) unless the second reading gave the same number.
+        valid = [a for a in ident.nirs_reread if len(a) == 15 and nir_mod.is_valid(a)]
+        ident.nirs = list(dict.fromkeys(
+            n if not nir_mod.problem(n) else (valid[0] if valid else n)
+            for n in ident.nirs if not nir_mod.problem(n) or valid or n in ident.nirs_reread))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -20,6 +21,7 @@ def wfold(s: str) -> str:
     return re.sub(r"[^a-z0-9]", "", s)
 
 
+@lru_cache(maxsize=4096)
 def phrase_key(s: str) -> str:
     """A label folded for matching: folded words joined by single spaces (« Né(e) le » → « nee le »)."""
     s = strip_accents(s or "").lower().replace("œ", "oe").replace("’", "'")
@@ -71,6 +73,13 @@ class Line:
     top: float
     bottom: float
     keys: list[str] = field(default_factory=list)  # folded word per word ("" for a mark)
+    _joins: dict = field(default_factory=dict, repr=False)  # word index → _joined(keys, i)
+
+    def joined(self, i: int) -> tuple[str, list[int]]:
+        got = self._joins.get(i)
+        if got is None:
+            got = self._joins[i] = _joined(self.keys, i)
+        return got
 
     @property
     def x0(self) -> float:
@@ -84,21 +93,56 @@ class Line:
         return " ".join(w.text for w in self.words[i:j])
 
 
+def skew_slope(words) -> float:
+    """dy/dx of the text lines of an OCR'd page (a scan fed askew), 0 for a text layer.
+
+    Tesseract numbers its lines even on a skewed page: the median slope of its longer lines.
+    """
+    groups: dict[int, list] = {}
+    for w in words:
+        if w.line:
+            groups.setdefault(w.line, []).append(w)
+    slopes = []
+    for g in groups.values():
+        if len(g) < 3:
+            continue
+        xs = [(w.x0 + w.x1) / 2 for w in g]
+        ys = [(w.top + w.bottom) / 2 for w in g]
+        mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+        sxx = sum((x - mx) ** 2 for x in xs)
+        if max(xs) - min(xs) < 80 or sxx <= 0:
+            continue
+        slopes.append(sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx)
+    if len(slopes) < 3:
+        return 0.0
+    slopes.sort()
+    k = slopes[len(slopes) // 2]
+    return k if 0.002 < abs(k) < 0.1 else 0.0
+
+
 def make_lines(words) -> list[Line]:
-    """Words grouped into lines by vertical overlap, each line sorted left to right."""
-    ws = sorted((w for w in words if w.text.strip()), key=lambda w: ((w.top + w.bottom) / 2, w.x0))
+    """Words grouped into lines by vertical overlap, each line sorted left to right.
+
+    On a skewed scan the words' heights are straightened first (the boxes themselves stay where
+    the pixels are: checkboxes are measured there), so that a two-column row stays one line.
+    """
+    words = [w for w in words if w.text.strip()]
+    k = skew_slope(words)
+    up = {id(w): k * (w.x0 + w.x1) / 2 for w in words}  # vertical shift to a straight page
+    ws = sorted(words, key=lambda w: ((w.top + w.bottom) / 2 - up[id(w)], w.x0))
     lines: list[Line] = []
     for w in ws:
-        mid = (w.top + w.bottom) / 2
-        h = max(3.0, w.bottom - w.top)
+        top, bottom = w.top - up[id(w)], w.bottom - up[id(w)]
+        mid = (top + bottom) / 2
+        h = max(3.0, bottom - top)
         for ln in reversed(lines[-3:]):
             lmid = (ln.top + ln.bottom) / 2
             if abs(mid - lmid) < 0.45 * max(h, ln.bottom - ln.top):
                 ln.words.append(w)
-                ln.top, ln.bottom = min(ln.top, w.top), max(ln.bottom, w.bottom)
+                ln.top, ln.bottom = min(ln.top, top), max(ln.bottom, bottom)
                 break
         else:
-            lines.append(Line([w], w.top, w.bottom))
+            lines.append(Line([w], top, bottom))
     for ln in lines:
         ln.words.sort(key=lambda w: w.x0)
         ln.keys = [wfold(w.text) for w in ln.words]
@@ -139,21 +183,32 @@ def find_labels(lines: list[Line], synonyms: list[str], *, fuzzy: bool = False, 
     its line or follow a large gap (a field label, not a word inside a sentence).
     """
     targets = [t for t in (phrase_key(s) for s in synonyms) if t]
+    # Exact matching: the label's first word opens here (a one-word label of 6 letters or more
+    # may also open a longer word).
+    heads = {t.split(" ")[0] for t in targets}
+    prefixes = tuple(t for t in targets if " " not in t and len(t) >= 6)
     hits: list[Hit] = []
     for li, ln in enumerate(lines):
         best = None
         for i in range(len(ln.words)):
-            if not ln.keys[i]:
+            k = ln.keys[i]
+            if not k:
+                continue
+            if not fuzzy and k not in heads and not (prefixes and k.startswith(prefixes)):
                 continue
             if start_only and i > 0 and not _opens_column(ln, i):
                 continue
-            s, owner = _joined(ln.keys, i)
+            s, owner = ln.joined(i)
             for t in targets:
                 score = 0.0
                 if s == t or s.startswith(t + " ") or (s.startswith(t) and len(t) >= 6):
                     score, end = 100.0, len(t)
                 elif fuzzy and len(t) >= 5:
                     from rapidfuzz import fuzz
+
+                    digits = [c for c in t if c.isdigit()]
+                    if digits and not all(c in s[:len(t) + 2] for c in digits):
+                        continue  # « AF3 » is not « la séance »: a label's digits must be read
 
                     cand = s[:len(t) + 2]
                     cut = cand.rfind(" ", 0, len(t) + 2) if len(cand) > len(t) else len(cand)
@@ -170,6 +225,8 @@ def find_labels(lines: list[Line], synonyms: list[str], *, fuzzy: bool = False, 
                 else:
                     continue
                 last = owner[min(len(owner), end) - 1] if owner else i
+                if len(t) <= 2 and not (last + 1 < len(ln.words) and _colon_after(ln, last)):
+                    continue  # « Le » is a date's label before a colon only (« LE GALL » is a name)
                 cand_hit = Hit(li, i, last, score, t)
                 if best is None or (score, len(t)) > (best.score, len(best.label)):
                     best = cand_hit
@@ -183,7 +240,23 @@ def find_labels(lines: list[Line], synonyms: list[str], *, fuzzy: bool = False, 
 def _opens_column(ln: Line, i: int) -> bool:
     prev = ln.words[i - 1]
     gap = ln.words[i].x0 - prev.x1
-    return gap > 1.5 * ln.height or (not ln.keys[i - 1] and i == 1)
+    # Printed over the previous word (a long value running into the next column's label): a new column too.
+    return gap > 1.5 * ln.height or gap < -0.3 * ln.height or (not ln.keys[i - 1] and i == 1)
+
+
+def _colon_after(ln: Line, last: int) -> bool:
+    """The label ending at word `last` is followed by a colon (or ends its line)."""
+    if last + 1 >= len(ln.words):
+        return True
+    return ln.words[last].text.endswith(":") or ln.words[last + 1].text.startswith(":")
+
+
+def _short_ok(ln: Line, i: int, key: str, owner: list[int]) -> bool:
+    """A two-letter label (« Le » for a date) is a label only before a colon: « LE GALL » is a name."""
+    if len(key) > 2:
+        return True
+    last = owner[len(key) - 1] if owner else i
+    return last + 1 < len(ln.words) and _colon_after(ln, last)
 
 
 class Labels:
@@ -191,15 +264,26 @@ class Labels:
 
     def __init__(self, lines: list[Line], phrases: list[str], fuzzy: bool):
         self.starts: set[tuple[int, int]] = set()
+        self.fuzzy = fuzzy
         keys = [k for k in (phrase_key(p) for p in phrases) if k]
+        # Long labels (several words) that may follow a value too closely to open a column.
+        self.long_keys = sorted({k for k in keys if " " in k and len(k) >= 8}, key=len, reverse=True)
+        heads = {k.split(" ")[0] for k in keys}  # a label starts on its own first word
+        inner = []  # labels inside a line, too close to the value before them to open a column
         for li, ln in enumerate(lines):
             for i in range(len(ln.words)):
                 if not ln.keys[i] or (i > 0 and not _opens_column(ln, i) and ln.words[i - 1].text.strip(" :") != ""):
+                    if i > 0 and ln.keys[i] in heads:
+                        s, _ = ln.joined(i)
+                        if any((s == k or s.startswith(k + " ")) and len(k) >= 4 for k in keys):
+                            inner.append((li, i))
                     if i > 0:
                         continue
-                s, _ = _joined(ln.keys, i)
+                if not fuzzy and ln.keys[i] not in heads:
+                    continue
+                s, owner = ln.joined(i)
                 for k in keys:
-                    if s == k or s.startswith(k + " "):
+                    if (s == k or s.startswith(k + " ")) and _short_ok(ln, i, k, owner):
                         self.starts.add((li, i))
                         break
                     if fuzzy and len(k) >= 6:
@@ -208,9 +292,46 @@ class Labels:
                         if fuzz.ratio(s[:len(k)], k) >= 88:
                             self.starts.add((li, i))
                             break
+        self.inner = [(li, i, lines[li].words[i].x0) for li, i in inner]
+        self.cols = [lines[li].words[i].x0 for li, i in self.starts if i > 0]
+        self.promote(self.cols)
+
+    def promote(self, cols: list[float]) -> None:
+        """A label inside a line that starts where a second column starts (other lines' labels,
+        on this page or another page of the form) opens that column."""
+        for li, i, x0 in self.inner:
+            if any(abs(x0 - x) <= 3 for x in cols):
+                self.starts.add((li, i))
 
     def at(self, li: int, i: int) -> bool:
         return (li, i) in self.starts
+
+    def inside(self, ln: Line, j: int) -> Optional[int]:
+        """Where, in word j of a value, a long label of the next column starts (tight two-column
+        layouts: « MARCHAND NOM D'USAGE », « MARCHANDNOM MARITAL / D'USAGE : ») : the character
+        offset in the word, None when no label starts there. The label must end the line or be
+        followed by a colon, or open on a word of its own."""
+        text = ln.words[j].text
+        cuts = [0] + [c for c in range(2, len(text) - 1)
+                      if text[c].isupper() and text[c - 1].isupper() and text[c - 2].isalpha()]
+        near = (0.0, None)
+        for c in cuts:
+            keys = [wfold(text[c:])] + ln.keys[j + 1:]
+            s, owner = _joined(keys, 0)
+            for k in self.long_keys:
+                if s == k or s.startswith(k + " "):
+                    last = j + owner[len(k) - 1]
+                    if c == 0 or _colon_after(ln, last):
+                        return c
+                elif self.fuzzy and c > 0 and len(s) >= len(k) - 1:
+                    from rapidfuzz.distance import Levenshtein
+
+                    # OCR: « MARCHANDIOM MARITAL / D'USAGE : » (N read as I): the closest cut, the
+                    # first among equals (a letter misread rather than a letter lost)
+                    score = 100 * Levenshtein.normalized_similarity(s[:len(k)], k)
+                    if score >= 88 and score > near[0] and _colon_after(ln, j + owner[min(len(owner), len(k)) - 1]):
+                        near = (score, c)
+        return near[1]
 
     def line_starts_with_label(self, li: int, first: int = 0) -> bool:
         return (li, first) in self.starts
@@ -237,6 +358,13 @@ def value_of(lines: list[Line], hit: Hit, labels: Labels, *, block: bool = False
     for j in range(i, len(ln.words)):
         if labels.at(hit.line, j):
             break
+        cut = None if block else labels.inside(ln, j)
+        if cut is not None:
+            if cut > 0:  # the value glued to the next label: keep its own letters
+                w = ln.words[j]
+                share = cut / max(1, len(w.text))
+                right.append(type(w)(w.text[:cut], w.x0, w.top, w.x0 + share * (w.x1 - w.x0), w.bottom, w.line, w.conf))
+            break
         if right and ln.words[j].x0 - right[-1].x1 > 6 * ln.height and labels_near(labels, hit.line, j, ln):
             break
         right.append(ln.words[j])
@@ -246,7 +374,7 @@ def value_of(lines: list[Line], hit: Hit, labels: Labels, *, block: bool = False
     if right and not block:
         # A long value wraps: following lines that start where the value started.
         prev = ln
-        for li in range(hit.line + 1, min(len(lines), hit.line + 4)):
+        for li in range(hit.line + 1, min(len(lines), hit.line + 6)):
             nxt = lines[li]
             if nxt.top - prev.bottom > 0.9 * ln.height or abs(nxt.x0 - right[0].x0) > 3 or labels.at(li, 0):
                 break
@@ -277,9 +405,20 @@ def value_of(lines: list[Line], hit: Hit, labels: Labels, *, block: bool = False
         cut = [w for k, w in ws if not any(labels.at(li, kk) for kk in range(k0 + 1, k + 1))]
         texts.append(" ".join(w.text for w in cut))
         words += cut
-        prev_bottom = nxt.bottom
         if not block:
+            # A long value wraps under itself: lines starting where it starts, close below.
+            first, last = cut[0].x0 if cut else 0.0, nxt
+            for lj in range(li + 1, min(len(lines), li + 4)):
+                more = lines[lj]
+                if (len(texts[-1]) < 40 or more.top - last.bottom > 0.8 * last.height
+                        or abs(more.x0 - first) > 3 or labels.at(lj, 0) or _is_heading(more)):
+                    break
+                cont = [w for w in more.words if col_end is None or w.x0 < col_end - 2]
+                texts.append(" ".join(w.text for w in cont))
+                words += cont
+                last = more
             break
+        prev_bottom = nxt.bottom
     return " ".join(t for t in texts if t).strip(" :_.…"), words
 
 
@@ -376,6 +515,20 @@ def _name_of(key: str, stop: set) -> str:
     return " ".join(out)
 
 
+def _unglue(key: str, vocab: set) -> str:
+    """Words of two table cells printed against each other (« administrationsigné ») split again."""
+    out = []
+    for w in key.split():
+        if len(w) >= 8 and w not in vocab:
+            for c in range(4, len(w) - 2):
+                a, b = w[:c], w[c:]
+                if len(a) >= 4 and a in vocab and any(b.startswith(v) for v in vocab):
+                    w = f"{a} {b}"
+                    break
+        out.append(w)
+    return " ".join(out)
+
+
 def parse_member_rows(rows: list[str], roles: dict, presences: dict, not_names: tuple = ()) -> list[dict]:
     """Member rows in any column order: role, presence mode, signature per row.
 
@@ -387,12 +540,20 @@ def parse_member_rows(rows: list[str], roles: dict, presences: dict, not_names: 
     # cell of the row above (« Représentant de » / « l'administration »).
     anchors = [[spec[0]] for specs in roles.values() for spec in specs]
     anchors += [spec for specs in presences.values() for spec in specs]
+    role_specs = [spec for specs in roles.values() for spec in specs]
+    presence_specs = [spec for specs in presences.values() for spec in specs]
+    vocab = {w for spec in role_specs + presence_specs for w in spec} | set(not_names) | {"signe", "signee"}
+    vocab = {w for w in vocab if len(w) >= 3}
     for row in rows:
-        key = phrase_key(row)
+        key = _unglue(phrase_key(row), vocab)
         if not key:
             continue
         ws = set(key.split())
-        if any(_has(ws, spec) for spec in anchors) or not merged:
+        opens = any(_has(ws, spec) for spec in anchors)
+        if opens and merged and not any(_has(ws, r) for r in role_specs) \
+                and not any(_has(set(merged[-1].split()), p) for p in presence_specs):
+            opens = False  # « visioconférence » wrapped under « par »: the presence of the row above
+        if opens or not merged:
             merged.append(key)
         else:
             merged[-1] += " " + key

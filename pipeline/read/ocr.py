@@ -25,21 +25,55 @@ def ocr_pages(fd: FileData, plan: dict) -> None:
         img = render(fd, index, dpi=OCR_DPI, crop=crop)
         ox, oy = (crop[0], crop[1]) if crop else (0.0, 0.0)
         words, conf = tesseract_words(img, OCR_DPI, ox, oy, with_conf=True)
-        if conf < LOW_CONF and not page.rotation:
+        # A landscape scan of a portrait form is a sheet fed sideways: ask too.
+        if (conf < LOW_CONF or _vertical(words) or page.width > page.height * 1.1) and not page.rotation:
             # Little read, and badly: the page may be turned. Ask Tesseract's orientation
             # detection on the whole page, turn it upright, read it again.
-            turn = orientation(render(fd, index, dpi=OSD_DPI) if crop else img)
-            if turn:
-                page.rotation = turn
-                if turn in (90, 270):
-                    page.width, page.height = page.height, page.width
+            # OSD is surer at 150 dpi than at 200; a landscape sheet is most likely a portrait form
+            # fed sideways: a quarter turn is taken on weaker evidence.
+            landscape = page.width > page.height * 1.1
+            turn = orientation(render(fd, index, dpi=OSD_DPI), 0.5 if landscape else 1.0)
+            if landscape and turn not in (90, 270):
+                turn = 0
+                if _vertical(words):
+                    # Sideways for sure, the direction unsure: read it both ways, keep the surer.
+                    tries = [(_read_turned(fd, index, t), t) for t in (90, 270)]
+                    (words, conf), turn = max(tries, key=lambda x: x[0][1])
+                    _turn(page, turn)
+                    crop = None
+            elif turn:
+                _turn(page, turn)
                 crop = None  # a zone of a turned page is another zone: read it whole
-                img = render(fd, index, dpi=OCR_DPI)
-                words, conf = tesseract_words(img, OCR_DPI, 0.0, 0.0, with_conf=True)
+                words, conf = tesseract_words(render(fd, index, dpi=OCR_DPI), OCR_DPI, 0.0, 0.0, with_conf=True)
         page.words = words
         page.text = words_to_text(words)
         page.ocr = True
         fd.ocr_pages += 1
+
+def _turn(page, turn: int) -> None:
+    """Record that the page is read turned by `turn` degrees (its size as read upright)."""
+    if turn in (90, 270) and page.rotation not in (90, 270):
+        page.width, page.height = page.height, page.width
+    elif page.rotation in (90, 270) and turn not in (90, 270):
+        page.width, page.height = page.height, page.width
+    page.rotation = turn
+
+
+def _read_turned(fd: FileData, index: int, turn: int):
+    page = fd.pages[index]
+    before = page.rotation
+    _turn(page, turn)
+    try:
+        return tesseract_words(render(fd, index, dpi=OCR_DPI), OCR_DPI, 0.0, 0.0, with_conf=True)
+    finally:
+        _turn(page, before)
+
+
+def _vertical(words: list[Word]) -> bool:
+    """Words standing on end (taller than wide): a page turned a quarter, read sideways."""
+    long = [w for w in words if len(w.text) >= 4]
+    return len(long) >= 5 and sum((w.bottom - w.top) > (w.x1 - w.x0) for w in long) >= 0.5 * len(long)
+
 
 def tesseract(img, *args: str, timeout: float = 180) -> str:
     """Tesseract on one PIL image (the only place it is called directly); "" on a time-out."""
@@ -59,14 +93,14 @@ LOW_CONF = 55.0  # mean word confidence under which a page may be turned
 OSD_DPI = 150
 
 
-def orientation(img) -> int:
+def orientation(img, min_conf: float = 1.0) -> int:
     """Degrees to turn a page clockwise to read it upright (Tesseract OSD); 0 when unsure."""
     import re
 
     out = tesseract(img, "--psm", "0", "-c", "min_characters_to_try=10", timeout=60)
     m = re.search(r"Rotate:\s*(\d+)", out)
     c = re.search(r"Orientation confidence:\s*([\d.]+)", out)
-    if not m or (c and float(c.group(1)) < 1.0):
+    if not m or (c and float(c.group(1)) < min_conf):
         return 0
     return int(m.group(1)) % 360
 
@@ -82,12 +116,13 @@ def tesseract_words(img, dpi: int, ox: float = 0.0, oy: float = 0.0, with_conf: 
             continue
         left, top, width, height = (int(c) for c in cols[6:10])
         line = int(cols[2]) * 10000 + int(cols[3]) * 100 + int(cols[4])
-        words.append(Word(cols[11].strip(), ox + left * k, oy + top * k,
-                          ox + (left + width) * k, oy + (top + height) * k, line))
         try:
-            confs.append(float(cols[10]))
+            conf = float(cols[10])
+            confs.append(conf)
         except ValueError:
-            pass
+            conf = 0.0
+        words.append(Word(cols[11].strip(), ox + left * k, oy + top * k,
+                          ox + (left + width) * k, oy + (top + height) * k, line, conf))
     if with_conf:
         # No word at all on an inked zone reads as « unsure » too (a turned page often gives none).
         return words, (sum(confs) / len(confs) if len(confs) >= 3 else 0.0)

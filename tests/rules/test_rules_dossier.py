@@ -31,6 +31,13 @@ def test_nir_invalide_silent_on_a_valid_nir_or_an_ocr_misread_read_again():
     scan = doc("scan.pdf", "af3", nirs=["267095011604299"], nirs_reread=["267095011604237"],
                pages=[page(0, ocr=True)])
     assert ids("NIR-INVALIDE", context(scan)) == []
+    # A scan's NIR whose second reading gives another number: unsure, never accused.
+    unsure = doc("scan.pdf", "af3", nirs=["267095011604299"], nirs_reread=["267095011664237"],
+                 pages=[page(0, ocr=True)])
+    assert ids("NIR-INVALIDE", context(unsure)) == []
+    confirmed = doc("scan.pdf", "af3", nirs=["267095011604299"], nirs_reread=["267095011604299"],
+                    pages=[page(0, ocr=True)])
+    assert ids("NIR-INVALIDE", context(confirmed)) == ["NIR-INVALIDE"]
 
 
 @pytest.mark.fires("IDENTITE-DISCORDANTE")
