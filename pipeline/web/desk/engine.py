@@ -51,15 +51,6 @@ def piece_label(piece_id: str) -> str:
         return piece_id or "pièce non reconnue"
 
 
-def bundle_dossier() -> Optional[Callable]:
-    """The final PEP'S set stage (issue 10) when it is installed; None until then."""
-    try:
-        from pipeline.bundle import bundle_dossier as fn
-    except ImportError:
-        return None
-    return fn
-
-
 def letters() -> Any:
     """The per-collectivité report stage (issue 12) when installed; None until then."""
     try:

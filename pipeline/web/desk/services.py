@@ -6,23 +6,35 @@ from pathlib import Path
 from typing import Optional
 
 from pipeline import fsutil
+from pipeline.bundle import layout
 
 from . import engine, stages, wizard
 from .uploads import dossier_dir
 
 
+def _legacy(dossier, old: str, new: str) -> None:
+    """Folders of the desk's first version, renamed once into the command line's layout."""
+    base = dossier_dir(dossier)
+    if (base / old).is_dir() and not (base / new).exists():
+        (base / old).rename(base / new)
+
+
 def build_dir(dossier) -> Optional[Path]:
+    """DOSSIER/<dossier id>/, as `pipeline build DOSSIER/dossier.yaml -o DOSSIER` writes it."""
     if not dossier.reference:
         return None
-    return dossier_dir(dossier) / "construction" / dossier.reference
+    _legacy(dossier, f"construction/{dossier.reference}", dossier.reference)
+    return layout.build_dir(dossier_dir(dossier), dossier.reference)
 
 
 def final_dir(dossier) -> Path:
-    return dossier_dir(dossier) / "lot_final"
+    """DOSSIER/envoi/, as `pipeline bundle DOSSIER` writes it."""
+    _legacy(dossier, "lot_final", layout.ENVOI)
+    return dossier_dir(dossier) / layout.ENVOI
 
 
 def recus_dir(dossier) -> Path:
-    return fsutil.ensure_dir(dossier_dir(dossier) / "recus")
+    return fsutil.ensure_dir(dossier_dir(dossier) / layout.RECUS)
 
 
 def manifest(dossier) -> Optional[dict]:
@@ -40,13 +52,37 @@ def model_of(dossier):
 
 
 def write_source(dossier) -> Path:
-    """The dossier.yaml at rest beside its files (for the check's cross-reading and for backups)."""
-    return fsutil.write_text(dossier_dir(dossier) / "dossier.yaml", dossier.yaml)
+    """The dossier.yaml at rest beside its files: the folder is a dossier of the command line
+    (`pipeline status`, `pipeline bundle` give the desk's answers on it) and is what backups keep."""
+    path = dossier_dir(dossier) / "dossier.yaml"
+    try:
+        if path.read_text(encoding="utf-8") == dossier.yaml:
+            return path
+    except OSError:
+        pass
+    return fsutil.write_text(path, dossier.yaml)
 
 
 def final_files(dossier) -> list[Path]:
+    """The files of the final set when one was written (a bundle that blocked writes nothing)."""
     d = final_dir(dossier)
-    return sorted(p for p in d.rglob("*") if p.is_file()) if d.is_dir() else []
+    if layout.final_manifest(d) is None:
+        return []
+    return sorted(p for p in d.rglob("*") if p.is_file())
+
+
+def final_manifest(dossier) -> Optional[dict]:
+    return layout.final_manifest(final_dir(dossier))
+
+
+def _seed_identification(dossier) -> None:
+    """What the desk's check already recognised, in the folder's cache, so that the stage never
+    reads a scan on a page view (a file not checked yet counts as unrecognised until its check)."""
+    known = layout.read_ident_cache(dossier_dir(dossier))
+    entries = {sha: (pid or None) for sha, pid in dossier.pieces.values_list("sha256", "piece_id")
+               if sha not in known}
+    if entries:
+        layout.write_ident_cache(dossier_dir(dossier), entries)
 
 
 def save_yaml(dossier, data: dict) -> list[wizard.Problem]:
@@ -67,13 +103,22 @@ def save_yaml(dossier, data: dict) -> list[wizard.Problem]:
     return problems
 
 
+def status_of(dossier) -> stages.Stade:
+    """The stage as `pipeline status` gives it on the dossier's folder, worded for the desk."""
+    from pipeline.status import dossier_status
+
+    if dossier.pk:
+        write_source(dossier)  # the command line reads the same description, valid or not
+    if not dossier.valide or not dossier.pk:
+        return stages.Stade("description_invalide", stages.DESK_ACTIONS["description_invalide"], None,
+                            "employeur (gestionnaire RH)", "la saisie n'est pas terminée")
+    build_dir(dossier), final_dir(dossier)  # legacy folders renamed before the status reads the layout
+    _seed_identification(dossier)
+    return stages.of_status(dossier_status(dossier_dir(dossier)))
+
+
 def refresh(dossier, model=None, save: bool = True) -> stages.Stade:
-    if model is None and dossier.valide:
-        model = model_of(dossier)
-    bd = build_dir(dossier)
-    built = bool(dossier.construit_le) and bd is not None and bd.is_dir()
-    st = stages.compute(dossier, model, built=built, received=dossier.pieces.count() if dossier.pk else 0,
-                        final=bool(final_files(dossier)))
+    st = status_of(dossier)
     dossier.stade, dossier.action, dossier.echeance = st.code, st.action[:300], st.echeance
     if save:
         dossier.save(update_fields=["stade", "action", "echeance", "modifie_le"])
