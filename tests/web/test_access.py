@@ -324,3 +324,35 @@ def test_stage_is_pipeline_status_worded_for_the_desk(two):
     assert out["a_completer"] == "Obtenir les pièces manquantes : Rapport X, Fiche Y"
     assert out["pret_a_envoyer"].startswith("Déposer sur PEP'S les pièces du lot final, déléguer le dossier")
     assert out["avis_recu"].startswith("Prendre l'arrêté portant radiation des cadres : au plus tôt")
+
+
+def test_list_queries_do_not_grow_and_a_view_writes_nothing(two):
+    """The list costs the same queries with 60 more dossiers (paginated, no query per row); opening
+    a dossier whose stage did not move does not touch it (nor move it up the list)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pipeline.web.desk.models import Collectivite, Dossier
+
+    a, _ = two
+    c = client_for("cdg50")  # several collectivités: the list shows each row's collectivité
+    c.get("/")
+    with CaptureQueriesContext(connection) as before:
+        assert c.get("/").status_code == 200
+    coll = Collectivite.objects.get(nom="Commune de Saint-Lô")
+    Dossier.objects.bulk_create([Dossier(collectivite=coll, reference=f"INV-BANC-{i:03d}", stade="a_construire")
+                                 for i in range(60)])
+    with CaptureQueriesContext(connection) as after:
+        page = c.get("/").content.decode()
+    assert len(after) == len(before), [q["sql"] for q in after]
+    assert "Commune de Saint-Lô" in page and "suivants" in page
+    Dossier.objects.filter(reference__startswith="INV-BANC-").delete()
+    c = client_for("gest_a")
+    c.get(f"/dossiers/{a.uid}/")
+    a.refresh_from_db()
+    stamp = a.modifie_le
+    with CaptureQueriesContext(connection) as view:
+        c.get(f"/dossiers/{a.uid}/")
+    a.refresh_from_db()
+    assert a.modifie_le == stamp
+    assert not [q for q in view if q["sql"].startswith(("UPDATE", "INSERT")) and "desk_dossier" in q["sql"]]

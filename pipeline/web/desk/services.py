@@ -98,7 +98,7 @@ def save_yaml(dossier, data: dict) -> list[wizard.Problem]:
     dossier.agent = agent[:200]
     profil = wizard.get(data, "dossier.profil")
     dossier.profil = str(getattr(profil, "value", profil) or "cnracl")[:10]
-    refresh(dossier, model, save=False)
+    refresh(dossier, save=False)
     dossier.save()
     return problems
 
@@ -117,10 +117,12 @@ def status_of(dossier) -> stages.Stade:
     return stages.of_status(dossier_status(dossier_dir(dossier)))
 
 
-def refresh(dossier, model=None, save: bool = True) -> stages.Stade:
+def refresh(dossier, save: bool = True) -> stages.Stade:
     st = status_of(dossier)
-    dossier.stade, dossier.action, dossier.echeance = st.code, st.action[:300], st.echeance
-    if save:
+    new = (st.code, st.action[:300], st.echeance)
+    changed = (dossier.stade, dossier.action, dossier.echeance) != new
+    dossier.stade, dossier.action, dossier.echeance = new
+    if save and changed:  # a page view writes nothing (nor moves the dossier up the list) when nothing moved
         dossier.save(update_fields=["stade", "action", "echeance", "modifie_le"])
     return st
 

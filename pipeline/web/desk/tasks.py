@@ -58,7 +58,7 @@ def construire_now(tache: Tache) -> None:
     result = finish(p, pdfs, uploads.dossier_dir(dossier))
     dossier.construit_le = timezone.now()
     dossier.save(update_fields=["construit_le", "reference"])
-    services.refresh(dossier, model)
+    services.refresh(dossier)
     n = sum(1 for f in result.files if f.file.endswith(".pdf") and not f.file.startswith("peps/"))
     _progress(tache, 100, f"Documents produits : {n} PDF, le lot PEP'S et l'archive.", Tache.Etat.TERMINEE)
 
