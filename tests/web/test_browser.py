@@ -197,12 +197,23 @@ def test_gestionnaire_path_in_browser(page, desk_server, desk_data, completed_fo
     page.wait_for_function("() => [...document.querySelectorAll('img.apercu')].every(i => i.complete && i.naturalWidth > 0)")
     _shot(page, "06_dossier_pieces_recues")
 
+    from pipeline.bundle.run import bundle_dossier
     from pipeline.web.desk.models import Dossier, Journal
+    from pipeline.web.desk.uploads import dossier_dir
 
     assert Journal.objects.filter(utilisateur="gest_a", action__startswith="aperçu", piece="af3").exists()
 
+    # The desk's findings are those of `pipeline bundle` on the same folder: the fiche de poste the
+    # build produced is there, not reported missing.
+    d = Dossier.objects.get(uid=re.search(r"/dossiers/([^/]+)/", page.url)[1])
+    desk = sorted((c["rule"], c["piece"] or "", c["severity"]) for c in d.controle["constats"])
+    cli = bundle_dossier(dossier_dir(d), jobs=1)
+    assert not cli.ready
+    assert sorted((f.rule, f.piece or "", f.severity) for f in cli.report.findings) == desk
+    assert ("PIECE-MANQUANTE", "fiche_de_poste") not in {(r, p) for r, p, _s in desk}
+    assert ("PIECE-MANQUANTE", "expertise_medicale") in {(r, p) for r, p, _s in desk}
+
     # The other pièces others send back (the ones the build does not produce): the set is written.
-    d = Dossier.objects.get(reference="INV-2026-0001")
     others = _other_pieces(d, tmp_path)
     page.set_input_files("#fichiers", [str(p) for p in others.values()])
     page.click("button:has-text('Envoyer les fichiers')")
@@ -231,7 +242,6 @@ def test_gestionnaire_path_in_browser(page, desk_server, desk_data, completed_fo
 
     # The same folder, read by the command line, gives the same stage.
     from pipeline.status import dossier_status
-    from pipeline.web.desk.uploads import dossier_dir
 
     assert dossier_status(dossier_dir(d)).stage == "pret_a_envoyer"
 

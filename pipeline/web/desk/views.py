@@ -376,7 +376,7 @@ def suivi(request, uid):
         except ValueError:
             messages.error(request, f"{label} : date illisible, utilisez le sélecteur de date.")
             return redirect("desk:dossier", uid=d.uid)
-        if dates[k] > dt.date.today():
+        if dates[k] > dt.date.today() and k != "radiation":  # a radiation may take effect later
             messages.error(request, f"{label} : la date est dans le futur ; enregistrez-la une fois l'événement passé.")
             return redirect("desk:dossier", uid=d.uid)
     if dates:
