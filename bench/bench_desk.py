@@ -10,8 +10,9 @@ check, which is not run, so the figures are those of the web tier (pages and sto
 Printed, in French: requests, errors, lost uploads (acknowledged on the page but not on disk or
 not in the database), latency p50/p95/p99 of the dossier list with 1 000 dossiers, next to the
 baseline of the same run: a static file (the desk's CSS) served by the same server and the same
-stack (waitress, Django, WhiteNoise) — the floor under which no page can go. Also the SQL queries
-of one list page and one dossier page (the same with 10 or 1 000 dossiers: no N+1).
+stack (waitress, Django, WhiteNoise) — the floor under which no page can go; under load and
+unloaded (one user, one request at a time). Also the SQL queries of one list page and one dossier
+page (constant: tests/web/test_access.py checks the list's do not grow with the dossiers).
 
     .venv/bin/python bench/bench_desk.py [--quick] [--users 20] [--requests 200] [--dossiers 1000]
 """
@@ -247,6 +248,15 @@ def main() -> None:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit("pipeline serve n'a pas démarré :\n" + (base / "serve.log").read_text(errors="replace"))
                 time.sleep(0.2)
+        # Unloaded first: one user, one request at a time (the cost of a page, without queueing).
+        solo = User(url, "gest49")
+        solo.login()
+        idle: dict[str, list[float]] = {"liste": [], "statique": []}
+        for i in range(30):
+            for kind, path in (("liste", f"/?page={i % 20 + 1}"), ("statique", "/static/desk/desk.css")):
+                t1 = time.perf_counter()
+                solo.get(path)
+                idle[kind].append(time.perf_counter() - t1)
         out = {"lat": {}, "errors": [], "acked": [], "n": 0}
         lock = threading.Lock()
         threads = [threading.Thread(target=worker, args=(k, url, uids, args.requests, out, lock))
@@ -269,13 +279,18 @@ def main() -> None:
         print(f"{'Requêtes SQL : une page de la liste':<44}{q_list:>10}")
         print(f"{'Requêtes SQL : une page de dossier':<44}{q_page:>10}")
         print()
-        print(f"{'Latence (ms)':<44}{'p50':>8}{'p95':>8}{'p99':>8}{'n':>7}")
+        print(f"{'Latence (ms), en charge':<44}{'p50':>8}{'p95':>8}{'p99':>8}{'n':>7}")
         names = {"liste": f"liste des dossiers ({args.dossiers}, 50 par page)", "dossier": "page d'un dossier",
                  "depot": "dépôt d'un PDF d'une page",
                  "statique": "référence : fichier statique (même serveur)"}
         for kind in ("liste", "statique", "dossier", "depot"):
             v = lat.get(kind, [])
             print(f"{names[kind]:<44}{pct(v, 50):>8.0f}{pct(v, 95):>8.0f}{pct(v, 99):>8.0f}{len(v):>7}")
+        print(f"{'À vide (un utilisateur, une requête à la fois)':<44}")
+        print(f"{'  liste des dossiers':<44}{pct(idle['liste'], 50):>8.0f}{pct(idle['liste'], 95):>8.0f}"
+              f"{pct(idle['liste'], 99):>8.0f}{len(idle['liste']):>7}")
+        print(f"{'  référence : fichier statique':<44}{pct(idle['statique'], 50):>8.0f}{pct(idle['statique'], 95):>8.0f}"
+              f"{pct(idle['statique'], 99):>8.0f}{len(idle['statique']):>7}")
         if lat.get("liste") and lat.get("statique"):
             print(f"\nLa liste coûte {statistics.median(lat['liste']) / statistics.median(lat['statique']):.1f} fois "
                   "le fichier statique servi par le même serveur (médianes).")

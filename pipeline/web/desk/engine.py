@@ -1,7 +1,7 @@
 """The stages the desk calls: one place, so views and tasks stay thin."""
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any
 
 from pipeline.check.run import check_dossier as _check_dossier
 from pipeline.compute.ics import to_ics

@@ -127,5 +127,36 @@ def refresh(dossier, save: bool = True) -> stages.Stade:
     return st
 
 
+def bundle(dossier):
+    """`pipeline bundle DOSSIER` on the dossier's folder: the check of the produced and received
+    pièces together, and the final set in envoi/ when nothing blocks — the same findings as the
+    command line, since it is the same function on the same layout. The result is kept on the
+    dossier (pièce recognised for each file, findings without medical text); returns the
+    pipeline.bundle BundleResult (its .report is the check's DossierReport)."""
+    from django.utils import timezone
+
+    from pipeline.bundle.run import bundle_dossier
+
+    write_source(dossier)
+    build_dir(dossier), final_dir(dossier)  # legacy folders renamed first
+    pieces = list(dossier.pieces.all())
+    result = bundle_dossier(dossier_dir(dossier), jobs=1)
+    by_file = {f["file"]: f for f in result.report.files}
+    for piece in pieces:
+        info = by_file.get(piece.chemin)
+        if info is not None:
+            piece.piece_id = (info.get("piece") if info.get("lisible", True) else "") or ""
+            piece.medicale = is_medical(piece.piece_id)
+            piece.save(update_fields=["piece_id", "medicale"])
+    data = result.report.as_dict()
+    dossier.controle = {"statut": result.status_label, "pieces": [p.as_dict() for p in result.pieces],
+                        "constats": data["findings"], "notes": result.notes, "le": timezone.now().isoformat()}
+    dossier.bloquants = len(result.blocking)
+    dossier.avertissements = result.report.count("avertissement")
+    dossier.save(update_fields=["controle", "bloquants", "avertissements"])
+    refresh(dossier)
+    return result
+
+
 def is_medical(piece_id: str) -> bool:
     return not piece_id or piece_id in engine.medical_piece_ids()

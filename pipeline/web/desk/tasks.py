@@ -64,35 +64,14 @@ def construire_now(tache: Tache) -> None:
 
 
 def assembler_now(tache: Tache) -> None:
-    """`pipeline bundle DOSSIER` on the dossier's folder: the check of the produced and received
-    pièces together, and the final set in envoi/ when nothing blocks (the same findings as the
-    command line, since it is the same function on the same layout)."""
-    from pipeline.bundle.run import bundle_dossier
-
+    """`pipeline bundle DOSSIER` on the dossier's folder (services.bundle)."""
     dossier = tache.dossier
     if not dossier.valide:
         _progress(tache, 100, "La description du dossier n'est pas valide : terminez la saisie.", Tache.Etat.ECHEC)
         return
-    pieces = list(dossier.pieces.all())
-    services.write_source(dossier)
-    services.build_dir(dossier), services.final_dir(dossier)  # legacy folders renamed first
-    _progress(tache, 10, f"Identification et contrôle de {len(pieces)} pièce(s) reçue(s) et des documents produits")
-    result = bundle_dossier(uploads.dossier_dir(dossier), jobs=1)
-    _progress(tache, 90, "Enregistrement du résultat")
-    by_file = {f["file"]: f for f in result.report.files}
-    for piece in pieces:
-        info = by_file.get(piece.chemin)
-        if info is not None:
-            piece.piece_id = (info.get("piece") if info.get("lisible", True) else "") or ""
-            piece.medicale = services.is_medical(piece.piece_id)
-            piece.save(update_fields=["piece_id", "medicale"])
-    data = result.report.as_dict()
-    dossier.controle = {"statut": result.status_label, "pieces": [p.as_dict() for p in result.pieces],
-                        "constats": data["findings"], "notes": result.notes, "le": timezone.now().isoformat()}
-    dossier.bloquants = len(result.blocking)
-    dossier.avertissements = result.report.count("avertissement")
-    dossier.save(update_fields=["controle", "bloquants", "avertissements"])
-    services.refresh(dossier)
+    n = dossier.pieces.count()
+    _progress(tache, 10, f"Identification et contrôle de {n} pièce(s) reçue(s) et des documents produits")
+    result = services.bundle(dossier)
     if result.ready:
         verdict = "rien ne bloque, le lot final est prêt (voir « Lot final pour PEP'S »)."
     else:
