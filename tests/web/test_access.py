@@ -356,3 +356,14 @@ def test_list_queries_do_not_grow_and_a_view_writes_nothing(two):
     a.refresh_from_db()
     assert a.modifie_le == stamp
     assert not [q for q in view if q["sql"].startswith(("UPDATE", "INSERT")) and "desk_dossier" in q["sql"]]
+
+
+def test_an_identifier_typed_as_a_path_never_names_a_folder(two):
+    """The identifier is typed before the description is valid: it never reaches another dossier's files."""
+    from pipeline.web.desk import services
+    from pipeline.web.desk.models import Dossier
+
+    a, b = two
+    d = Dossier(collectivite=a.collectivite, reference=f"../{b.uid}/{b.reference}")
+    assert services.build_dir(d) is None and services.manifest(d) is None
+    assert services.build_dir(b) is not None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Optional
 
@@ -19,9 +20,14 @@ def _legacy(dossier, old: str, new: str) -> None:
         (base / old).rename(base / new)
 
 
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
 def build_dir(dossier) -> Optional[Path]:
     """DOSSIER/<dossier id>/, as `pipeline build DOSSIER/dossier.yaml -o DOSSIER` writes it."""
-    if not dossier.reference:
+    # The identifier names a folder: only what the model accepts (no "/", no leading dot), even
+    # while the description is still invalid.
+    if not dossier.reference or not _SAFE_ID.fullmatch(dossier.reference):
         return None
     _legacy(dossier, f"construction/{dossier.reference}", dossier.reference)
     return layout.build_dir(dossier_dir(dossier), dossier.reference)
