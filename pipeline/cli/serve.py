@@ -69,7 +69,7 @@ def serve(
     typer.echo(f"Bureau web ouvert sur http://{host}:{port}/  (données : {data.resolve()}) — Ctrl+C pour arrêter")
     try:
         waitress_serve(application, host=host, port=port, threads=8, ident="pipeline",
-                       max_request_body_size=200 * 1024 * 1024, _quiet=True)
+                       max_request_body_size=200 * 1024 * 1024, _quiet=True, **_proxy_options())
     except KeyboardInterrupt:
         pass
     finally:
@@ -80,6 +80,17 @@ def serve(
             except subprocess.TimeoutExpired:
                 consumer.kill()
         typer.echo("Bureau web arrêté.")
+
+
+def _proxy_options() -> dict:
+    """Behind the TLS reverse proxy (PIPELINE_HTTPS=1): the client's address and scheme come from
+    its X-Forwarded-* headers, trusted from that proxy only (login throttling and the access log
+    see the real address, not the proxy's)."""
+    if os.environ.get("PIPELINE_HTTPS") != "1":
+        return {}
+    return {"trusted_proxy": os.environ.get("PIPELINE_TRUSTED_PROXY", "127.0.0.1"), "trusted_proxy_count": 1,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"},
+            "clear_untrusted_proxy_headers": True}
 
 
 @serve_app.command("createadmin")

@@ -1,8 +1,10 @@
 """Settings of the desk, read from the environment so that one data folder is one desk.
 
 PIPELINE_DATA          data folder (SQLite database, files, task queue); owner-only
-PIPELINE_DATABASE_URL  postgresql://user:password@host:5432/name (production; SQLite otherwise)
+PIPELINE_DATABASE_URL  postgresql://user:password@host:5432/name[?sslmode=require] (production; SQLite otherwise)
+PIPELINE_DATABASE_PASSWORD_FILE  the database password read from a file (systemd credential)
 PIPELINE_REDIS_URL     redis://host:6379/0 (task queue on Redis for several workers; SQLite otherwise)
+PIPELINE_WORKERS, PIPELINE_WORKER_TYPE  the task consumer's defaults (2, thread); see envconfig.py
 PIPELINE_ALLOWED_HOSTS comma-separated host names (default: 127.0.0.1,localhost)
 PIPELINE_HTTPS=1       behind a TLS reverse proxy: secure cookies, HSTS, proxy header trusted
 PIPELINE_DEBUG=1       development only
@@ -12,9 +14,9 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 from pipeline import fsutil
+from pipeline.web import envconfig
 
 fsutil.private_umask()
 
@@ -36,7 +38,7 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = os.environ.get("PIPELINE_DEBUG") == "1"
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("PIPELINE_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+ALLOWED_HOSTS = envconfig.hosts(os.environ)
 HTTPS = os.environ.get("PIPELINE_HTTPS") == "1"
 
 INSTALLED_APPS = [
@@ -84,22 +86,7 @@ TEMPLATES = [{
 }]
 
 
-def _database() -> dict:
-    url = os.environ.get("PIPELINE_DATABASE_URL")
-    if url:
-        u = urlparse(url)
-        if u.scheme not in ("postgres", "postgresql"):
-            raise SystemExit(f"PIPELINE_DATABASE_URL : seul PostgreSQL est pris en charge (reçu « {u.scheme} »)")
-        return {"ENGINE": "django.db.backends.postgresql", "NAME": u.path.lstrip("/"),
-                "USER": unquote(u.username or ""), "PASSWORD": unquote(u.password or ""),
-                "HOST": u.hostname or "", "PORT": str(u.port or ""), "CONN_MAX_AGE": 60}
-    # WAL + immediate transactions: the web server and the task consumer write the same file.
-    return {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "desk.sqlite3",
-            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE",
-                        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}}
-
-
-DATABASES = {"default": _database()}
+DATABASES = {"default": envconfig.database(os.environ, DATA_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
@@ -168,16 +155,7 @@ FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 4000
 
-_redis = os.environ.get("PIPELINE_REDIS_URL")
-HUEY = {
-    "name": "pipeline-desk",
-    "immediate": False,
-    "consumer": {"workers": int(os.environ.get("PIPELINE_WORKERS", "2")), "worker_type": "thread"},
-}
-if _redis:
-    HUEY.update({"huey_class": "huey.RedisHuey", "url": _redis})
-else:
-    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "taches.sqlite3")})
+HUEY = envconfig.huey(os.environ, DATA_DIR)
 
 # No personal or medical data in logs: only warnings of the framework, to stderr.
 LOGGING = {

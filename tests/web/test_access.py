@@ -244,3 +244,126 @@ def test_checkbox_help_speaks_of_the_box_not_of_yaml():
 
     f = make_field("agent.affiliation_cnracl")
     assert f.kind == "bool" and f.help == "Cochez si l'agent est affilié à la CNRACL."
+
+
+def test_a_new_step_shows_no_error_until_it_is_sent(desk_data):
+    """Errors appear once the person sends the step, next to the field, in `pipeline validate`'s
+    words without the file and line (she never saw dossier.yaml)."""
+    c = client_for("gest_a")
+    token = _csrf(c, "/dossiers/nouveau/")
+    from pipeline.web.desk.models import Collectivite
+
+    coll = Collectivite.objects.get(nom="Commune de Saint-Lô")
+    r = c.post("/dossiers/nouveau/", {"collectivite": coll.pk, "csrfmiddlewaretoken": token})
+    uid = r["Location"].split("/")[2]
+    url = f"/dossiers/{uid}/saisie/agent/"
+    page = html.unescape(c.get(url).content.decode())
+    assert "champ obligatoire absent" not in page and "en-erreur" not in page and "pastille" not in page
+    assert "dossier.yaml" not in page.split("<main")[-1].split("Exporter")[0]
+    r = c.post(url, {"csrfmiddlewaretoken": token, "action": "suivant", "agent.nom_naissance": "Durand"})
+    assert r["Location"].endswith("/saisie/agent/"), "une étape à corriger est montrée à nouveau"
+    page = html.unescape(c.get(url).content.decode())
+    field = page.split('id="agent.prenoms"')[1].split('<div class="champ')[0]
+    assert "champ obligatoire absent" in field  # next to its own field
+    assert 'class="champ en-erreur"' in page
+    assert not re.search(r"dossier\.yaml|ligne \d+ —|, ligne \d+", page.split('id="saisie"')[1])
+    assert "Passer à l'étape suivante sans corriger" in page
+    r = c.post(url, {"csrfmiddlewaretoken": token, "action": "passer", "agent.nom_naissance": "Durand"})
+    assert not r["Location"].endswith("/saisie/agent/")
+
+
+def test_web_help_never_speaks_of_yaml():
+    from pipeline.web.desk import wizard
+
+    fields = []
+    for s in wizard.STEPS:
+        for it in s.items:
+            if isinstance(it, wizard.ListBlock):
+                fields += [it, *it.fields]
+            elif isinstance(it, wizard.Field):
+                fields.append(it)
+    fields += wizard.medecin_traitant_fields()
+    bad = re.compile(r"yaml|guillemet|pipeline |\btrue\b|\bfalse\b|\bnull\b|--", re.I)
+    leaks = [(f.path, f.help) for f in fields if bad.search(f.help or "")]
+    assert not leaks, leaks
+    assert [s.intro for s in wizard.STEPS if bad.search(s.intro)] == []
+    assert wizard.make_field("agent.adresse.code_postal").help == "Code postal à 5 chiffres (ex. 50000)."
+    assert wizard.make_field("dossier.d_office").help.startswith("Cochez si")
+
+
+def test_stage_is_pipeline_status_worded_for_the_desk(two):
+    """The desk's stage is `pipeline status` on the same folder; the action names a button, no command."""
+    from pipeline.status import STAGES, dossier_status
+    from pipeline.web.desk import stages
+    from pipeline.web.desk.uploads import dossier_dir
+
+    a, b = two
+    for d in (a, b):
+        d.refresh_from_db()
+        st = dossier_status(dossier_dir(d))
+        assert d.stade == st.stage and st.stage in STAGES
+    assert a.stade == "attente_af3"
+    page = re.sub(r"<[^>]+>", "", html.unescape(client_for("gest_a").get(f"/dossiers/{a.uid}/").content.decode()))
+    assert "en attente de l'AF3 (médecin agréé)" in page and "Qui agit : médecin agréé" in page
+    # Every action of pipeline.status, as the desk words it: no command to type.
+    samples = {
+        "a_completer": "Obtenir les pièces manquantes : Rapport X, Fiche Y ; puis « pipeline bundle /d ».",
+        "pret_a_envoyer": "Déposer sur PEP'S les pièces du dossier envoi/, déléguer le dossier au centre de gestion "
+                          "et lui poster les pièces de carrière (bordereau.pdf), puis enregistrer la date : "
+                          "« pipeline status /d --sent AAAA-MM-JJ ».",
+        "envoye": "Attendre l'avis de la CNRACL en consultant PEP'S régulièrement (demandes de pièces) ; à réception : "
+                  "« pipeline status /d --avis AAAA-MM-JJ ».",
+        "avis_recu": "Prendre l'arrêté portant radiation des cadres (« pipeline build --seconde-etape ») : au plus tôt "
+                     "le 1er mars 2027, ou le 1er avril 2027 (premier jour du mois suivant) ; jamais rétroactif.",
+        "a_construire": "Construire les documents : « pipeline build /d/dossier.yaml -o /d ».",
+        "a_assembler": "Contrôler et constituer le lot : « pipeline bundle /d ».",
+    }
+    out = {k: stages.desk_action(k, v) for k, v in samples.items()}
+    for k, text in out.items():
+        assert "pipeline" not in text and "«  »" not in text and "envoi/" not in text, (k, text)
+    assert out["a_completer"] == "Obtenir les pièces manquantes : Rapport X, Fiche Y"
+    assert out["pret_a_envoyer"].startswith("Déposer sur PEP'S les pièces du lot final, déléguer le dossier")
+    assert out["avis_recu"].startswith("Prendre l'arrêté portant radiation des cadres : au plus tôt")
+
+
+def test_list_queries_do_not_grow_and_a_view_writes_nothing(two):
+    """The list costs the same queries with 60 more dossiers (paginated, no query per row); opening
+    a dossier whose stage did not move does not touch it (nor move it up the list)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pipeline.web.desk.models import Collectivite, Dossier
+
+    a, _ = two
+    c = client_for("cdg50")  # several collectivités: the list shows each row's collectivité
+    c.get("/")
+    with CaptureQueriesContext(connection) as before:
+        assert c.get("/").status_code == 200
+    coll = Collectivite.objects.get(nom="Commune de Saint-Lô")
+    Dossier.objects.bulk_create([Dossier(collectivite=coll, reference=f"INV-BANC-{i:03d}", stade="a_construire")
+                                 for i in range(60)])
+    with CaptureQueriesContext(connection) as after:
+        page = c.get("/").content.decode()
+    assert len(after) == len(before), [q["sql"] for q in after]
+    assert "Commune de Saint-Lô" in page and "suivants" in page
+    Dossier.objects.filter(reference__startswith="INV-BANC-").delete()
+    c = client_for("gest_a")
+    c.get(f"/dossiers/{a.uid}/")
+    a.refresh_from_db()
+    stamp = a.modifie_le
+    with CaptureQueriesContext(connection) as view:
+        c.get(f"/dossiers/{a.uid}/")
+    a.refresh_from_db()
+    assert a.modifie_le == stamp
+    assert not [q for q in view if q["sql"].startswith(("UPDATE", "INSERT")) and "desk_dossier" in q["sql"]]
+
+
+def test_an_identifier_typed_as_a_path_never_names_a_folder(two):
+    """The identifier is typed before the description is valid: it never reaches another dossier's files."""
+    from pipeline.web.desk import services
+    from pipeline.web.desk.models import Dossier
+
+    a, b = two
+    d = Dossier(collectivite=a.collectivite, reference=f"../{b.uid}/{b.reference}")
+    assert services.build_dir(d) is None and services.manifest(d) is None
+    assert services.build_dir(b) is not None

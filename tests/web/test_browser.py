@@ -2,13 +2,17 @@
 
 One gestionnaire's path, as a person would take it: log in, create a dossier through the guided
 form (case 01, typed field by field), build it (the Huey consumer of `pipeline serve` runs
-LibreOffice), download the zip and read it back, drop the completed AF3 and AF4, see them
-identified and the stage move, open a preview (written to the access log), log out.
+LibreOffice), download the zip and read it back, drop the completed AF3 and AF4 (drawn by the
+sample generator in another layout than the build's), see them identified and the stage move,
+drop the other pièces the build does not produce, download the final set and read it back
+(pièce ids, manifest, text of the AF3), open a preview (written to the access log), log out.
 Screenshots of the main pages go to tests/artefacts/web/ (git-ignored).
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
+import json
 import os
 import re
 import zipfile
@@ -113,7 +117,7 @@ def _wait_task(page, selector: str, timeout_s: int) -> None:
     page.wait_for_load_state()
 
 
-def test_gestionnaire_path_in_browser(page, desk_server, desk_data, completed_forms):
+def test_gestionnaire_path_in_browser(page, desk_server, desk_data, completed_forms, tmp_path):
     import pdfplumber
 
     url = desk_server
@@ -148,7 +152,6 @@ def test_gestionnaire_path_in_browser(page, desk_server, desk_data, completed_fo
     page.click("button:has-text('Construire les documents')")
     page.wait_for_url(re.compile(r"/dossiers/[^/]+/$"))
     _wait_task(page, "#documents", 420)
-    assert "Documents produits" in page.inner_text("#stade")
     _shot(page, "05_dossier_construit")
     checklist = page.inner_text("#checklist")
     assert "AF3" in checklist or "af3" in checklist.lower()
@@ -176,6 +179,8 @@ def test_gestionnaire_path_in_browser(page, desk_server, desk_data, completed_fo
 
     # The completed AF3 and AF4 come back: dropped together, identified, checked.
     stage_before = page.inner_text("#stade .stade")
+    assert stage_before == "en attente de l'AF3 (médecin agréé)", stage_before
+    assert "Qui agit : médecin agréé" in page.inner_text("#stade")
     page.set_input_files("#fichiers", [str(completed_forms["af3"]), str(completed_forms["af4"])])
     page.click("button:has-text('Envoyer les fichiers')")
     page.wait_for_url(re.compile(r"/dossiers/[^/]+/$"))
@@ -185,16 +190,66 @@ def test_gestionnaire_path_in_browser(page, desk_server, desk_data, completed_fo
     assert "af3_signe.pdf" in received and "af4_signe.pdf" in received
     assert "en cours d'identification" not in received
     stage_after = page.inner_text("#stade .stade")
-    assert stage_after != stage_before, (stage_before, stage_after)
+    assert stage_after == "pièces à compléter", (stage_before, stage_after)
     findings = page.inner_text("#controle")
-    assert "Contrôle avant envoi" in findings
+    assert "Contrôle avant envoi" in findings and "PIECE-MANQUANTE" in findings
     # A preview is a real image, served behind the same right as the file.
     page.wait_for_function("() => [...document.querySelectorAll('img.apercu')].every(i => i.complete && i.naturalWidth > 0)")
     _shot(page, "06_dossier_pieces_recues")
 
-    from pipeline.web.desk.models import Journal
+    from pipeline.bundle.run import bundle_dossier
+    from pipeline.web.desk.models import Dossier, Journal
+    from pipeline.web.desk.uploads import dossier_dir
 
     assert Journal.objects.filter(utilisateur="gest_a", action__startswith="aperçu", piece="af3").exists()
+
+    # The desk's findings are those of `pipeline bundle` on the same folder: the fiche de poste the
+    # build produced is there, not reported missing.
+    d = Dossier.objects.get(uid=re.search(r"/dossiers/([^/]+)/", page.url)[1])
+    desk = sorted((c["rule"], c["piece"] or "", c["severity"]) for c in d.controle["constats"])
+    cli = bundle_dossier(dossier_dir(d), jobs=1)
+    assert not cli.ready
+    assert sorted((f.rule, f.piece or "", f.severity) for f in cli.report.findings) == desk
+    assert ("PIECE-MANQUANTE", "fiche_de_poste") not in {(r, p) for r, p, _s in desk}
+    assert ("PIECE-MANQUANTE", "expertise_medicale") in {(r, p) for r, p, _s in desk}
+
+    # The other pièces others send back (the ones the build does not produce): the set is written.
+    others = _other_pieces(d, tmp_path)
+    page.set_input_files("#fichiers", [str(p) for p in others.values()])
+    page.click("button:has-text('Envoyer les fichiers')")
+    page.wait_for_url(re.compile(r"/dossiers/[^/]+/$"))
+    _wait_task(page, "#final a:has-text('Télécharger le lot final')", 420)
+    assert page.inner_text("#stade .stade") == "prêt à envoyer"
+    assert "Qui agit : employeur" in page.inner_text("#stade")
+    _shot(page, "07_lot_final")
+
+    # The final set, read back: one PDF per pièce named by its id, the manifest, the bordereau.
+    with page.expect_download() as dl:
+        page.click("text=Télécharger le lot final")
+    assert dl.value.suggested_filename == "INV-2026-0001_lot_final.zip"
+    with zipfile.ZipFile(Path(dl.value.path())) as z:
+        names = set(z.namelist())
+        manifest = json.loads(z.read("manifest.json"))
+        with pdfplumber.open(io.BytesIO(z.read("af3.pdf"))) as pdf:
+            af3_text = " ".join(p.extract_text() or "" for p in pdf.pages)
+    assert manifest["schema"] == "pipeline-bundle/1" and manifest["pret"] is True and manifest["dossier"] == "INV-2026-0001"
+    by_id = {p["id"]: p for p in manifest["pieces"]}
+    assert by_id["af3"]["statut"] == "reçue" and by_id["af4"]["statut"] == "reçue"
+    assert not [p for p in manifest["pieces"] if p["statut"] == "manquante"], manifest["pieces"]
+    assert {"af3.pdf", "af4.pdf", "bordereau.pdf", "liste_des_pieces.txt"} <= names
+    assert {p["fichier"] for p in manifest["pieces"] if p["fichier"]} <= names
+    assert "DURAND" in af3_text.upper()
+
+    # The same folder, read by the command line, gives the same stage.
+    from pipeline.status import dossier_status
+
+    assert dossier_status(dossier_dir(d)).stage == "pret_a_envoyer"
+
+    # The date of sending, recorded on the page, moves the stage (as `pipeline status --sent`).
+    page.fill("#suivi input[name=envoi_peps]", dt.date.today().isoformat())
+    page.click("#suivi button")
+    page.wait_for_url(re.compile(r"/dossiers/[^/]+/$"))
+    assert page.inner_text("#stade .stade") == "envoyé"
 
     # Log out: the dossier is out of reach again.
     dossier_url = page.url
@@ -203,3 +258,24 @@ def test_gestionnaire_path_in_browser(page, desk_server, desk_data, completed_fo
     page.goto(dossier_url)
     assert "/connexion/" in page.url
     assert not page.console_errors, page.console_errors
+
+
+def _other_pieces(d, out: Path) -> dict[str, Path]:
+    """What the doctors, the agent and the services send back for case 01, except the AF3 and the
+    AF4 already dropped and the pièces the build produced (drawn in the « autre » layout)."""
+    from pipeline.web.desk.services import build_dir
+    from tests.fixtures_samples import load_generator
+
+    g = load_generator()
+    spec = g.complete_spec(SAMPLE.parent)
+    manifest = json.loads((build_dir(d) / "manifest.json").read_text(encoding="utf-8"))
+    produced = {p["id"] for p in manifest["pieces"] if p["status"] == "produite"}
+    files = {}
+    for f in g.dossier_files(spec, "autre", None):
+        if f.piece in produced or f.piece in ("af3", "af4"):
+            continue
+        path = out / f.name
+        path.write_bytes(g.resolve([f], None)[0][2])
+        files[f.piece] = path
+    assert files, "le cas 01 attend des pièces reçues autres que l'AF3 et l'AF4"
+    return files

@@ -1,7 +1,7 @@
 """The stages the desk calls: one place, so views and tasks stay thin."""
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any
 
 from pipeline.check.run import check_dossier as _check_dossier
 from pipeline.compute.ics import to_ics
@@ -49,15 +49,6 @@ def piece_label(piece_id: str) -> str:
         return catalogue().get(piece_id).libelle
     except KeyError:
         return piece_id or "pièce non reconnue"
-
-
-def bundle_dossier() -> Optional[Callable]:
-    """The final PEP'S set stage (issue 10) when it is installed; None until then."""
-    try:
-        from pipeline.bundle import bundle_dossier as fn
-    except ImportError:
-        return None
-    return fn
 
 
 def letters() -> Any:

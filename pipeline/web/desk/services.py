@@ -2,27 +2,45 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Optional
 
 from pipeline import fsutil
+from pipeline.bundle import layout
 
 from . import engine, stages, wizard
 from .uploads import dossier_dir
 
 
+def _legacy(dossier, old: str, new: str) -> None:
+    """Folders of the desk's first version, renamed once into the command line's layout."""
+    base = dossier_dir(dossier)
+    if (base / old).is_dir() and not (base / new).exists():
+        (base / old).rename(base / new)
+
+
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
 def build_dir(dossier) -> Optional[Path]:
-    if not dossier.reference:
+    """DOSSIER/<dossier id>/, as `pipeline build DOSSIER/dossier.yaml -o DOSSIER` writes it."""
+    # The identifier names a folder: only what the model accepts (no "/", no leading dot), even
+    # while the description is still invalid.
+    if not dossier.reference or not _SAFE_ID.fullmatch(dossier.reference):
         return None
-    return dossier_dir(dossier) / "construction" / dossier.reference
+    _legacy(dossier, f"construction/{dossier.reference}", dossier.reference)
+    return layout.build_dir(dossier_dir(dossier), dossier.reference)
 
 
 def final_dir(dossier) -> Path:
-    return dossier_dir(dossier) / "lot_final"
+    """DOSSIER/envoi/, as `pipeline bundle DOSSIER` writes it."""
+    _legacy(dossier, "lot_final", layout.ENVOI)
+    return dossier_dir(dossier) / layout.ENVOI
 
 
 def recus_dir(dossier) -> Path:
-    return fsutil.ensure_dir(dossier_dir(dossier) / "recus")
+    return fsutil.ensure_dir(dossier_dir(dossier) / layout.RECUS)
 
 
 def manifest(dossier) -> Optional[dict]:
@@ -40,13 +58,37 @@ def model_of(dossier):
 
 
 def write_source(dossier) -> Path:
-    """The dossier.yaml at rest beside its files (for the check's cross-reading and for backups)."""
-    return fsutil.write_text(dossier_dir(dossier) / "dossier.yaml", dossier.yaml)
+    """The dossier.yaml at rest beside its files: the folder is a dossier of the command line
+    (`pipeline status`, `pipeline bundle` give the desk's answers on it) and is what backups keep."""
+    path = dossier_dir(dossier) / "dossier.yaml"
+    try:
+        if path.read_text(encoding="utf-8") == dossier.yaml:
+            return path
+    except OSError:
+        pass
+    return fsutil.write_text(path, dossier.yaml)
 
 
 def final_files(dossier) -> list[Path]:
+    """The files of the final set when one was written (a bundle that blocked writes nothing)."""
     d = final_dir(dossier)
-    return sorted(p for p in d.rglob("*") if p.is_file()) if d.is_dir() else []
+    if layout.final_manifest(d) is None:
+        return []
+    return sorted(p for p in d.rglob("*") if p.is_file())
+
+
+def final_manifest(dossier) -> Optional[dict]:
+    return layout.final_manifest(final_dir(dossier))
+
+
+def _seed_identification(dossier) -> None:
+    """What the desk's check already recognised, in the folder's cache, so that the stage never
+    reads a scan on a page view (a file not checked yet counts as unrecognised until its check)."""
+    known = layout.read_ident_cache(dossier_dir(dossier))
+    entries = {sha: (pid or None) for sha, pid in dossier.pieces.values_list("sha256", "piece_id")
+               if sha not in known}
+    if entries:
+        layout.write_ident_cache(dossier_dir(dossier), entries)
 
 
 def save_yaml(dossier, data: dict) -> list[wizard.Problem]:
@@ -62,22 +104,64 @@ def save_yaml(dossier, data: dict) -> list[wizard.Problem]:
     dossier.agent = agent[:200]
     profil = wizard.get(data, "dossier.profil")
     dossier.profil = str(getattr(profil, "value", profil) or "cnracl")[:10]
-    refresh(dossier, model, save=False)
+    refresh(dossier, save=False)
     dossier.save()
     return problems
 
 
-def refresh(dossier, model=None, save: bool = True) -> stages.Stade:
-    if model is None and dossier.valide:
-        model = model_of(dossier)
-    bd = build_dir(dossier)
-    built = bool(dossier.construit_le) and bd is not None and bd.is_dir()
-    st = stages.compute(dossier, model, built=built, received=dossier.pieces.count() if dossier.pk else 0,
-                        final=bool(final_files(dossier)))
-    dossier.stade, dossier.action, dossier.echeance = st.code, st.action[:300], st.echeance
-    if save:
+def status_of(dossier) -> stages.Stade:
+    """The stage as `pipeline status` gives it on the dossier's folder, worded for the desk."""
+    from pipeline.status import dossier_status
+
+    if dossier.pk:
+        write_source(dossier)  # the command line reads the same description, valid or not
+    if not dossier.valide or not dossier.pk:
+        return stages.Stade("description_invalide", stages.DESK_ACTIONS["description_invalide"], None,
+                            "employeur (gestionnaire RH)", "la saisie n'est pas terminée")
+    build_dir(dossier), final_dir(dossier)  # legacy folders renamed before the status reads the layout
+    _seed_identification(dossier)
+    return stages.of_status(dossier_status(dossier_dir(dossier)))
+
+
+def refresh(dossier, save: bool = True) -> stages.Stade:
+    st = status_of(dossier)
+    new = (st.code, st.action[:300], st.echeance)
+    changed = (dossier.stade, dossier.action, dossier.echeance) != new
+    dossier.stade, dossier.action, dossier.echeance = new
+    if save and changed:  # a page view writes nothing (nor moves the dossier up the list) when nothing moved
         dossier.save(update_fields=["stade", "action", "echeance", "modifie_le"])
     return st
+
+
+def bundle(dossier):
+    """`pipeline bundle DOSSIER` on the dossier's folder: the check of the produced and received
+    pièces together, and the final set in envoi/ when nothing blocks — the same findings as the
+    command line, since it is the same function on the same layout. The result is kept on the
+    dossier (pièce recognised for each file, findings without medical text); returns the
+    pipeline.bundle BundleResult (its .report is the check's DossierReport)."""
+    from django.utils import timezone
+
+    from pipeline.bundle.run import bundle_dossier
+
+    write_source(dossier)
+    build_dir(dossier), final_dir(dossier)  # legacy folders renamed first
+    pieces = list(dossier.pieces.all())
+    result = bundle_dossier(dossier_dir(dossier), jobs=1)
+    by_file = {f["file"]: f for f in result.report.files}
+    for piece in pieces:
+        info = by_file.get(piece.chemin)
+        if info is not None:
+            piece.piece_id = (info.get("piece") if info.get("lisible", True) else "") or ""
+            piece.medicale = is_medical(piece.piece_id)
+            piece.save(update_fields=["piece_id", "medicale"])
+    data = result.report.as_dict()
+    dossier.controle = {"statut": result.status_label, "pieces": [p.as_dict() for p in result.pieces],
+                        "constats": data["findings"], "notes": result.notes, "le": timezone.now().isoformat()}
+    dossier.bloquants = len(result.blocking)
+    dossier.avertissements = result.report.count("avertissement")
+    dossier.save(update_fields=["controle", "bloquants", "avertissements"])
+    refresh(dossier)
+    return result
 
 
 def is_medical(piece_id: str) -> bool:

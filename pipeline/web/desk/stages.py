@@ -1,24 +1,43 @@
-"""Stage and next action of a dossier, for the desk's lists and the dossier page.
+"""Stage and next action of a dossier: `pipeline.status` decides, the desk only words it.
 
-When `pipeline.status` (issue 10) is installed it should decide; until then this small
-reading of what the desk knows (form valid, documents built, pièces received, check result,
-final set) gives the same kind of answer.
+The desk keeps each dossier in the folder layout of the command line (pipeline.bundle.layout),
+so `pipeline status DOSSIER` and the desk give the same stage. What changes is the wording of
+the next action: the person at the desk clicks a button, she never types a command.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
 import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Optional
 
-STADES = [
-    ("saisie", "Saisie en cours"),
-    ("a_construire", "Saisie complète, documents à produire"),
-    ("pieces_attendues", "Documents produits, pièces à recevoir"),
-    ("incomplet", "Pièces reçues, dossier incomplet"),
-    ("complet", "Dossier complet, lot final à assembler"),
-    ("lot_final", "Lot final prêt à téléverser sur PEP'S"),
-]
+from pipeline.status import STAGES
+
+# The description is typed in the guided form: nothing to "correct in dossier.yaml".
+DESK_LABELS = {"description_invalide": "saisie en cours"}
+STADES = [(code, DESK_LABELS.get(code, label)) for code, label in STAGES.items()]
 LIBELLES = dict(STADES)
+
+# Next actions where the command line names a command: what the desk says instead.
+DESK_ACTIONS = {
+    "description_invalide": "Terminer la saisie du dossier (voir « Vérification »)",
+    "a_construire": "Produire les documents (bouton « Construire les documents »)",
+    "a_assembler": "Contrôler et constituer le lot final (bouton « Contrôler et assembler le lot final »)",
+}
+_CLI = re.compile(r"\s*\(«\s*pipeline [^»]*»\)|\s*[;:,]\s*(?:puis\s+)?(?:[^;:,«]*:\s*)?«\s*pipeline [^»]*»")
+
+
+def desk_action(code: str, action: str) -> str:
+    """The action of pipeline.status without the command to type (the desk has a button or a form)."""
+    if code in DESK_ACTIONS:
+        return DESK_ACTIONS[code]
+    text = _CLI.sub("", action).strip().rstrip(".")
+    text = text.replace("du dossier envoi/", "du lot final").replace("envoi/bordereau.pdf", "le bordereau du lot final")
+    if code == "pret_a_envoyer":
+        text += ", puis enregistrer ci-dessous la date d'envoi"
+    elif code == "envoye":
+        text += " ; à réception, enregistrer ci-dessous la date de l'avis"
+    return text
 
 
 @dataclass
@@ -26,40 +45,18 @@ class Stade:
     code: str
     action: str
     echeance: Optional[dt.date] = None
+    acteur: str = ""
+    motif: str = ""
+    manquantes: list[str] = field(default_factory=list)
 
     @property
     def libelle(self) -> str:
-        return LIBELLES[self.code]
+        return LIBELLES.get(self.code, self.code)
 
 
-def _etape_date(model_dossier, code: str) -> Optional[dt.date]:
-    from . import engine
-
-    try:
-        t = engine.timeline(model_dossier)
-    except Exception:  # the calendar is a help; a dossier without dates still has a stage
-        return None
-    if t is None:
-        return None
-    for e in t.etapes:
-        if e.code == code and getattr(e, "date", None):
-            return e.date
-    return None
-
-
-def compute(dossier, model_dossier=None, built: bool = False, received: int = 0, final: bool = False) -> Stade:
-    if not dossier.valide:
-        return Stade("saisie", "Compléter la saisie du dossier")
-    if not built:
-        return Stade("a_construire", "Produire les documents (bouton « Construire les documents »)")
-    if final:
-        return Stade("lot_final", "Téléverser le lot final sur PEP'S",
-                     model_dossier.dates.envoi_peps if model_dossier is not None else None)
-    if not received or not dossier.controle:
-        due = _etape_date(model_dossier, "pleniere") if model_dossier is not None else None
-        return Stade("pieces_attendues", "Envoyer l'AF3 au médecin agréé et l'AF4 au secrétariat du conseil médical, "
-                     "puis déposer ici les pièces reçues", due)
-    if dossier.bloquants:
-        return Stade("incomplet", f"Corriger ou obtenir ce qui manque : {dossier.bloquants} constat(s) bloquant(s)")
-    return Stade("complet", "Assembler le lot final pour PEP'S",
-                 model_dossier.dates.envoi_peps if model_dossier is not None else None)
+def of_status(st) -> Stade:
+    """The desk's view of a pipeline.status.DossierStatus."""
+    motif = st.reason if st.stage != "description_invalide" else "la saisie n'est pas terminée"
+    motif = (motif.replace("envoi/manifest.json, ", "").replace("un brouillon existe dans envoi/", "un brouillon du lot final existe")
+             .replace("le lot de envoi/", "le lot final"))
+    return Stade(st.stage, desk_action(st.stage, st.next_action), st.due, st.actor, motif, list(st.missing))

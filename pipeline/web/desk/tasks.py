@@ -9,7 +9,7 @@ from huey.contrib.djhuey import db_task
 
 from pipeline.errors import PipelineError
 
-from . import engine, services
+from . import engine, services, uploads
 from .models import Dossier, PieceRecue, Tache
 
 
@@ -52,57 +52,37 @@ def construire_now(tache: Tache) -> None:
     _progress(tache, 35, f"Conversion en PDF de {len(p.docs)} documents (LibreOffice)")
     pdfs = convert_plans([p])[0]
     _progress(tache, 85, "Pied de page, codes QR, lot PEP'S et archive")
-    root = services.build_dir(dossier).parent
-    result = finish(p, pdfs, root)
+    # The command line's layout: DOSSIER/<dossier id>/ (pipeline build DOSSIER/dossier.yaml -o DOSSIER).
+    dossier.reference = model.dossier.id[:64]
+    services.write_source(dossier)
+    result = finish(p, pdfs, uploads.dossier_dir(dossier))
     dossier.construit_le = timezone.now()
-    dossier.save(update_fields=["construit_le"])
-    services.refresh(dossier, model)
+    dossier.save(update_fields=["construit_le", "reference"])
+    services.refresh(dossier)
     n = sum(1 for f in result.files if f.file.endswith(".pdf") and not f.file.startswith("peps/"))
     _progress(tache, 100, f"Documents produits : {n} PDF, le lot PEP'S et l'archive.", Tache.Etat.TERMINEE)
 
 
-def controler_now(tache: Tache) -> None:
+def assembler_now(tache: Tache) -> None:
+    """`pipeline bundle DOSSIER` on the dossier's folder (services.bundle)."""
     dossier = tache.dossier
-    pieces = list(dossier.pieces.all())
-    _progress(tache, 10, f"Lecture de {len(pieces)} fichier(s) reçu(s)")
-    source = services.write_source(dossier) if dossier.valide else None
-    report = engine.check_dossier(services.recus_dir(dossier), source, dossier.profil or None, jobs=1)
-    _progress(tache, 90, "Enregistrement du résultat")
-    by_name = {f["file"].rsplit("/", 1)[-1]: f for f in report.files}
-    for piece in pieces:
-        info = by_name.get(piece.chemin.rsplit("/", 1)[-1])
-        if info is not None:
-            piece.piece_id = info.get("piece") or ""
-            piece.medicale = services.is_medical(piece.piece_id)
-            piece.save(update_fields=["piece_id", "medicale"])
-    data = report.as_dict()
-    dossier.controle = {"statut": data["status"], "pieces": data["pieces"],
-                        "constats": data["findings"], "le": timezone.now().isoformat()}
-    dossier.bloquants = report.count("bloquant")
-    dossier.avertissements = report.count("avertissement")
-    dossier.save(update_fields=["controle", "bloquants", "avertissements"])
-    services.refresh(dossier)
-    verdict = "complet" if report.status == "complet" else f"incomplet ({dossier.bloquants} constat(s) bloquant(s))"
-    _progress(tache, 100, f"Contrôle terminé : dossier {verdict}.", Tache.Etat.TERMINEE)
-
-
-def lot_final_now(tache: Tache) -> None:
-    fn = engine.bundle_dossier()
-    if fn is None:
-        _progress(tache, 100, "L'assemblage du lot final n'est pas encore disponible dans cette version.",
-                  Tache.Etat.ECHEC)
+    if not dossier.valide:
+        _progress(tache, 100, "La description du dossier n'est pas valide : terminez la saisie.", Tache.Etat.ECHEC)
         return
-    dossier = tache.dossier
-    _progress(tache, 20, "Assemblage du lot final")
-    fn(services.recus_dir(dossier), services.final_dir(dossier), dossier_yaml=services.write_source(dossier),
-       built=services.build_dir(dossier))
-    services.refresh(dossier)
-    _progress(tache, 100, "Lot final prêt.", Tache.Etat.TERMINEE)
+    n = dossier.pieces.count()
+    _progress(tache, 10, f"Identification et contrôle de {n} pièce(s) reçue(s) et des documents produits")
+    result = services.bundle(dossier)
+    if result.ready:
+        verdict = "rien ne bloque, le lot final est prêt (voir « Lot final pour PEP'S »)."
+    else:
+        verdict = f"dossier incomplet ({dossier.bloquants} constat(s) bloquant(s)) ; aucun lot final écrit."
+    _progress(tache, 100, f"Contrôle terminé : {verdict}", Tache.Etat.TERMINEE)
 
 
 construire = db_task()(_guard(construire_now))
-controler = db_task()(_guard(controler_now))
-lot_final = db_task()(_guard(lot_final_now))
+# The check after a drop and the « assemble » button are the same bundle (one task).
+assembler = db_task()(_guard(assembler_now))
+controler = lot_final = assembler
 
 TASKS = {"construction": construire, "controle": controler, "lot_final": lot_final}
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("dossiers/<str:uid>/controler/", views.controler, name="controler"),
     path("dossiers/<str:uid>/lot-final/", views.lot_final, name="lot_final"),
     path("dossiers/<str:uid>/lot-final.zip", views.final_zip, name="final_zip"),
+    path("dossiers/<str:uid>/suivi/", views.suivi, name="suivi"),
     path("dossiers/<str:uid>/deposer/", views.deposer, name="deposer"),
     path("dossiers/<str:uid>/calendrier.ics", views.ics, name="ics"),
     path("dossiers/<str:uid>/documents/<str:name>", views.fichier, name="fichier"),

@@ -61,13 +61,16 @@ def _filtered(request):
 def home(request):
     qs, f = _filtered(request)
     counts = dict(access.dossiers(request.user).values_list("stade").annotate(n=Count("id")))
+    # The list never reads the descriptions nor the last check (kilobytes per row): bench_desk.py.
+    qs = qs.defer("yaml", "controle")
     page = Paginator(qs.order_by("echeance", "-modifie_le") if access.is_cdg(request.user) else qs, 50) \
         .get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    collectivites = list(access.collectivites(request.user))
     return render(request, "desk/liste.html", {
         "page": page, "filtres": f, "query": query.urlencode(),
-        "collectivites": access.collectivites(request.user),
+        "collectivites": collectivites, "plusieurs": len(collectivites) > 1,
         "stades": [(code, libelle, counts.get(code, 0)) for code, libelle in stages.STADES],
         "total": sum(counts.values()), "can_edit": access.can_edit(request.user)})
 
@@ -164,6 +167,19 @@ def _rows(block: wizard.ListBlock, data: dict, extra: int):
     return rows
 
 
+def _submitted(request, d) -> set[str]:
+    """Steps the person has already sent: only these show their problems (not a blank step)."""
+    return set(request.session.get("saisie_envoyee", {}).get(str(d.uid), []))
+
+
+def _mark_submitted(request, d, slug: str) -> None:
+    seen = request.session.get("saisie_envoyee", {})
+    steps = set(seen.get(str(d.uid), []))
+    if slug not in steps:
+        seen[str(d.uid)] = sorted(steps | {slug})
+        request.session["saisie_envoyee"] = seen
+
+
 def saisie(request, uid, slug):
     d = access.dossier_or_404(request.user, uid)
     if not access.can_edit(request.user):
@@ -178,15 +194,21 @@ def saisie(request, uid, slug):
     extra = 1
     if request.method == "POST":
         data = wizard.apply_post(data, step, request.POST)
-        services.save_yaml(d, data)
+        problems = services.save_yaml(d, data)
         steps = wizard.applicable_steps(data)
         action = request.POST.get("action", "enregistrer")
         if action == "lignes":
             extra = 3
         else:
+            _mark_submitted(request, d, step.slug)
             i = steps.index(step) if step in steps else 0
             target = step.slug
-            if action == "suivant":
+            own = [p for p in problems if wizard.belongs(p, step, data)]
+            if action == "suivant" and own:
+                # The step is shown again with its problems next to the fields; « passer » goes on.
+                messages.error(request, f"{len(own)} point(s) à corriger dans cette étape, signalé(s) à côté des "
+                                        "champs. Corrigez-les, ou passez à l'étape suivante et revenez-y plus tard.")
+            elif action in ("suivant", "passer"):
                 target = steps[i + 1].slug if i + 1 < len(steps) else "verification"
             elif action == "precedent" and i > 0:
                 target = steps[i - 1].slug
@@ -196,7 +218,8 @@ def saisie(request, uid, slug):
                 messages.success(request, "Enregistré. Vous pouvez reprendre plus tard à cette étape.")
             return redirect("desk:saisie", uid=d.uid, slug=target)
     _, problems = wizard.validate(d.yaml)
-    mine = [p for p in problems if wizard.belongs(p, step, data)]
+    submitted = _submitted(request, d)
+    mine = [p for p in problems if wizard.belongs(p, step, data)] if step.slug in submitted else []
     by_name = {}
     for p in mine:
         by_name.setdefault(p.name, p.message)
@@ -221,8 +244,8 @@ def saisie(request, uid, slug):
     names = _names(items)
     autres = [p for p in mine if p.name not in names]
     return render(request, "desk/saisie.html", {
-        "d": d, "step": step, "steps": _nav(steps, problems, data, step.slug), "items": items,
-        "autres": autres, "n_problems": len(problems), "last": step == steps[-1], "first": step == steps[0]})
+        "d": d, "step": step, "steps": _nav(steps, problems, data, step.slug, submitted), "items": items,
+        "autres": autres, "n_problems": len(mine), "last": step == steps[-1], "first": step == steps[0]})
 
 
 def _names(items) -> set[str]:
@@ -239,10 +262,12 @@ def _names(items) -> set[str]:
     return out
 
 
-def _nav(steps, problems, data, current):
+def _nav(steps, problems, data, current, submitted=None):
+    """Each step with its count of problems, once the person has sent it (all on « Vérification »)."""
     out = []
     for s in steps:
-        n = sum(1 for p in problems if wizard.belongs(p, s, data))
+        n = sum(1 for p in problems if wizard.belongs(p, s, data)) \
+            if submitted is None or s.slug in submitted else 0
         out.append({"slug": s.slug, "titre": s.titre, "n": n, "current": s.slug == current})
     return out
 
@@ -278,7 +303,8 @@ def dossier(request, uid):
         "d": d, "stade": st, "documents": documents, "checklist": checklist, "taches": taches,
         "en_cours": en_cours, "pieces": pieces, "constats": constats, "problems": problems[:10],
         "zip": f"{d.reference}.zip" if man else None, "final": [p.name for p in services.final_files(d)],
-        "bundle_available": engine.bundle_dossier() is not None, "can_edit": access.can_edit(request.user),
+        "final_current": d.stade in FINAL_CURRENT, "suivi": _suivi_fields(d),
+        "can_edit": access.can_edit(request.user),
         "max_mb": settings.UPLOAD_MAX_BYTES // 1048576, "max_pages": settings.UPLOAD_MAX_PAGES})
 
 
@@ -304,13 +330,60 @@ def construire(request, uid):
 
 @require_POST
 def controler(request, uid):
-    return _start(request, uid, "controle", lambda d: d.pieces.exists(), "Déposez d'abord les pièces reçues.")
+    return _start(request, uid, "controle", lambda d: d.valide and (d.pieces.exists() or d.construit_le),
+                  "Construisez les documents ou déposez d'abord les pièces reçues.")
 
 
 @require_POST
 def lot_final(request, uid):
-    return _start(request, uid, "lot_final", lambda d: engine.bundle_dossier() is not None and d.stade == "complet",
-                  "Le lot final s'assemble quand le dossier est complet.")
+    return _start(request, uid, "lot_final", lambda d: d.valide and d.construit_le,
+                  "Le lot final s'assemble quand les documents sont produits et les pièces reçues.")
+
+
+# Stages where the final set in envoi/ is the one made of the current pièces (pipeline.status).
+FINAL_CURRENT = ("pret_a_envoyer", "envoye", "avis_recu", "radie")
+SUIVI = [("envoi_peps", "Date d'envoi sur PEP'S (ou au centre de gestion)"),
+         ("avis_cnracl", "Date de l'avis de la CNRACL"),
+         ("radiation", "Date d'effet de la radiation des cadres")]
+
+
+def _suivi_fields(d) -> list[dict]:
+    from pipeline.bundle import layout
+
+    if not d.valide or d.stade not in FINAL_CURRENT:
+        return []
+    dates = layout.read_suivi(uploads.dossier_dir(d))
+    return [{"name": k, "label": label, "value": dates.get(k)} for k, label in SUIVI]
+
+
+@require_POST
+def suivi(request, uid):
+    """The dates the person records after sending (suivi.yaml, as `pipeline status --sent/--avis/--radiation`)."""
+    import datetime as dt
+
+    from pipeline.bundle import layout
+
+    d = access.dossier_or_404(request.user, uid)
+    if not access.can_edit(request.user):
+        return _forbidden(request, "Votre rôle ne permet pas cette action.")
+    dates = {}
+    for k, label in SUIVI:
+        v = request.POST.get(k, "").strip()
+        if not v:
+            continue
+        try:
+            dates[k] = dt.date.fromisoformat(v)
+        except ValueError:
+            messages.error(request, f"{label} : date illisible, utilisez le sélecteur de date.")
+            return redirect("desk:dossier", uid=d.uid)
+        if dates[k] > dt.date.today() and k != "radiation":  # a radiation may take effect later
+            messages.error(request, f"{label} : la date est dans le futur ; enregistrez-la une fois l'événement passé.")
+            return redirect("desk:dossier", uid=d.uid)
+    if dates:
+        layout.write_suivi(uploads.dossier_dir(d), **dates)
+        services.refresh(d)
+        messages.success(request, "Date(s) enregistrée(s).")
+    return redirect("desk:dossier", uid=d.uid)
 
 
 @require_GET
@@ -461,9 +534,6 @@ def final_zip(request, uid):
     files = services.final_files(d)
     if not files:
         raise Http404("Le lot final n'est pas encore assemblé.")
-    zips = [f for f in files if f.suffix == ".zip"]
-    if zips:
-        return _send(request, d, zips[0], zips[0].name, "archive", "téléchargement du lot final")
     import zipfile
 
     buf = io.BytesIO()

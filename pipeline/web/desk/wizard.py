@@ -173,12 +173,30 @@ def make_field(path: str, label: str | None = None) -> Field:
         kind = "textarea" if last in TEXTAREAS else "text"
     generic = path.replace(".*", "")
     two = ".".join(generic.split(".")[-2:])
-    help_text = info.description or HELP.get(generic) or HELP.get(two) or ""
-    if kind == "bool":  # the model speaks to dossier.yaml (« true si … »), the page to a checkbox
-        help_text = re.sub(r"^true si ", "Cochez si ", help_text)
+    # HELP is written for the page; the model's descriptions speak to dossier.yaml.
+    help_text = web_help(HELP.get(generic) or HELP.get(two) or info.description or "", kind)
     default = None if info.is_required() or info.default_factory is not None else info.default
     return Field(path, kind, label or LABELS.get(generic) or LABELS.get(two) or LABELS.get(last) or last,
                  help_text, info.is_required(), choices, default if kind == "bool" else None)
+
+
+_YAML_HINTS = [
+    # « entre guillemets (ex. "50000") »: how to keep a leading zero in YAML, not on a page.
+    (re.compile(r',?\s*entre guillemets(?:\s*\(ex\.\s*"([^"]*)"\))?'), lambda m: f" (ex. {m[1]})" if m[1] else ""),
+    (re.compile(r'"([^"]*)"'), lambda m: f"« {m[1]} »"),
+]
+
+
+def web_help(text: str, kind: str = "text") -> str:
+    """A help text as the page shows it: no YAML quoting, no true/false (a box is ticked)."""
+    for pattern, repl in _YAML_HINTS:
+        text = pattern.sub(repl, text)
+    if kind == "bool":
+        text = re.sub(r"^true si ", "Cochez si ", text)
+        m = re.fullmatch(r"true\s*:\s*(.+?)\s*;\s*false\s*:\s*(.+?)\.?", text)
+        if m:
+            text = f"Cochez pour : {m[1]} (sinon : {m[2]})."
+    return text
 
 
 def _fields(prefix: str, names: str) -> list[Field]:
@@ -439,7 +457,19 @@ def apply_post(data: dict, step: Step, post) -> dict:
 class Problem:
     name: str       # form input name ("carriere.0.debut")
     message: str    # the loader's message
-    full: str       # as `pipeline validate` prints it
+    full: str       # as `pipeline validate` prints it (file and line: for an imported file only)
+
+    @property
+    def texte(self) -> str:
+        """The loader's wording, named by the field's label: the person never saw a YAML file."""
+        if not self.name:
+            return self.message
+        generic = re.sub(r"\.\d+(?=\.|$)", "", self.name)
+        parts = self.name.split(".")
+        row = next((int(x) + 1 for x in parts if x.isdigit()), None)
+        last = generic.rsplit(".", 1)[-1]
+        label = LABELS.get(generic) or LABELS.get(".".join(generic.split(".")[-2:])) or LABELS.get(last) or last
+        return f"{label}{f' (ligne {row} de la liste)' if row else ''} : {self.message}"
 
 
 def validate(yaml_text: str) -> tuple[Optional[object], list[Problem]]:
