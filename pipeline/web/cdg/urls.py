@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import seances, views
+from . import lots, seances, views
 
 app_name = "cdg"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("numerisation/attribuer/", views.attribuer, name="attribuer"),
     path("numerisation/liberer/", views.liberer, name="liberer"),
     path("numerisation/supprimer-doublon/", views.supprimer_doublon, name="supprimer_doublon"),
+    # A collectivité's batch drop.
+    path("lots/", lots.lots, name="lots"),
+    path("lots/<int:pk>/<path:name>", lots.rapport_lot, name="rapport_lot"),
     # The conseil médical's secretariat.
     path("seances/", seances.seances, name="seances"),
     path("seances/<int:pk>/", seances.seance, name="seance"),
