@@ -13,7 +13,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from pipeline.check import overview
+from pipeline.status import overview
 from pipeline.errors import PipelineError
 from pipeline.web.desk import access, services, stages
 from pipeline.web.desk.models import Role, Tache
