@@ -11,13 +11,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pipeline import fsutil
-from pipeline.errors import InvalidInput
+from pipeline.errors import InputProblem, InvalidInput
 from pipeline.web.desk import access
 from pipeline.web.desk.models import Journal, Tache
 from pipeline.web.desk.views import _forbidden
@@ -36,37 +37,35 @@ def _store_folder(files, paths: list[str], dest: Path) -> int:
     from pipeline.read.limits import exceeded, limit
 
     count_l, total_l = limit("zip", "fichiers"), limit("zip", "octets_total")
-    where = "dossier déposé"
+    def refused(message: str) -> InvalidInput:
+        return InvalidInput([InputProblem("dossier déposé", "", message)])
+
     if len(paths) != len(files):
-        raise InvalidInput([_problem(where, "le navigateur n'a pas transmis l'arborescence du dossier : "
-                                                 "déposez plutôt une archive zip")])
+        raise refused("le navigateur n'a pas transmis l'arborescence du dossier : déposez plutôt une archive zip")
     if len(files) > count_l.valeur:
-        raise InvalidInput([_problem(where, "dossier refusé : " + exceeded("trop de fichiers", len(files), count_l))])
+        raise refused("dossier refusé : " + exceeded("trop de fichiers", len(files), count_l))
     total = sum(f.size for f in files)
     if total > total_l.valeur:
-        raise InvalidInput([_problem(where, "dossier refusé : " + exceeded("contenu trop volumineux", total, total_l,
-                                                                                size=True))])
+        raise refused("dossier refusé : " + exceeded("contenu trop volumineux", total, total_l, size=True))
+    big = next((f for f in files if f.size > settings.UPLOAD_MAX_BYTES), None)
+    if big is not None:
+        raise refused(f"dossier refusé : « {big.name} » dépasse {settings.UPLOAD_MAX_BYTES // 1048576} Mo "
+                      "(limite par pièce)")
     written = []
     try:
         for f, rel in zip(files, paths):
             safe = _safe_name(rel)
             if not safe:
-                raise InvalidInput([_problem(where, f"dossier refusé : chemin qui sort du dossier (« {rel} »)")])
+                raise refused(f"dossier refusé : chemin qui sort du dossier (« {rel} »)")
             target = dest / safe
             if target.exists():
-                raise InvalidInput([_problem(where, f"dossier refusé : deux fichiers du même nom (« {rel} »)")])
+                raise refused(f"dossier refusé : deux fichiers du même nom (« {rel} »)")
             fsutil.write_bytes(target, f.read())
             written.append(target)
     except InvalidInput:
         shutil.rmtree(dest, ignore_errors=True)
         raise
     return len(written)
-
-
-def _problem(where: str, message: str):
-    from pipeline.errors import InputProblem
-
-    return InputProblem(where, "", message)
 
 
 # ---------------------------------------------------------------- views
@@ -114,8 +113,8 @@ def _deposer(request, colls):
     except InvalidInput as e:
         shutil.rmtree(base, ignore_errors=True)
         tache.delete()
-        messages.error(request, f"« {archive.name if archive is not None else 'dossier'} » : {_reason(e)}. "
-                                "Rien n'a été enregistré.")
+        where = f"« {archive.name} » : " if archive is not None else ""
+        messages.error(request, f"{where}{_reason(e)}. Rien n'a été enregistré.")
         return redirect("cdg:lots")
     tasks.depot_lot(tache.pk)
     messages.success(request, f"Lot de {coll.nom} reçu : contrôle en cours, suivez l'avancement ci-dessous.")
