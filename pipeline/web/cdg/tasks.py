@@ -37,9 +37,16 @@ def _store(dossier: Dossier, report) -> None:
     services.refresh(dossier)
 
 
+def _claim(tache: Tache) -> bool:
+    """One worker only: the web process's queue and a retried task must not run the same work twice."""
+    return bool(Tache.objects.filter(pk=tache.pk, etat=Tache.Etat.ATTENTE).update(etat=Tache.Etat.EN_COURS))
+
+
 def controle_lot_now(tache: Tache) -> None:
     from pipeline.check import letters
 
+    if not _claim(tache):
+        return
     coll = tache.collectivite
     dossiers = list(Dossier.objects.filter(collectivite=coll, valide=True).order_by("reference"))
     if not dossiers:
@@ -117,6 +124,8 @@ def depot_lot_now(tache: Tache) -> None:
     from pipeline.check.run import batch_folders, check_dossier
     from pipeline.read.archive import extract
 
+    if not _claim(tache):
+        return
     base = lot_dir(tache)
     work = base / "dossiers"
     try:
