@@ -112,7 +112,7 @@ def _pdf_text(data: bytes) -> str:
         return "\n".join(p.extract_text() or "" for p in pdf.pages)
 
 
-@pytest.mark.slow  # one LibreOffice conversion (~5 s)
+@pytest.mark.slow  # one LibreOffice conversion (~2 s)
 def test_prefilled_af4_carries_the_seance_and_is_logged(secretariat):
     from pipeline.web.desk.models import Journal
 
