@@ -303,11 +303,16 @@ def overview_root(cdg_batch, tmp_path_factory) -> Path:
     (root / "valognes_2").rename(root / "@valognes_2")
     shutil.copytree(root / "@valognes_2", root / "sans_yaml")
     (root / "sans_yaml" / "dossier.yaml").unlink()
+    # Valognes 1 was sent on PEP'S (recorded as « pipeline status --sent » records it).
+    from pipeline.bundle import layout
+
+    layout.write_suivi(root / "valognes_1", envoi_peps=dt.date(2026, 10, 1))
     return root
 
 
 def test_overview_rows_urgent_first(overview_root):
-    from pipeline.check.overview import NO_YAML_STAGE, counts_by_stage, overview
+    from pipeline.status import dossier_status
+    from pipeline.status.overview import NO_YAML_STAGE, counts_by_stage, overview
 
     rows = overview(overview_root, check=False, today=TODAY)
     by = {r.dossier: r for r in rows}
@@ -317,19 +322,27 @@ def test_overview_rows_urgent_first(overview_root):
     assert by["carentan_1"].fin_droits_avant_reponse and not by["carentan_1"].limite_age_avant_reponse
     assert any("28/02/2027" in a for a in by["carentan_1"].alertes)
     assert not by["valognes_1"].urgent and not by["@valognes_2"].urgent
+    # One concept of stage: pipeline.status's, read from each folder (none of these was built).
+    for name in ("hague_1", "carentan_1", "@valognes_2", "valognes_1"):
+        st = dossier_status(overview_root / name, TODAY)
+        assert (by[name].etape, by[name].prochaine_action) == (st.stage_label, st.next_action), name
+    assert by["hague_1"].etape == "à construire" and by["hague_1"].prochaine_action.startswith("Construire les documents")
     # Sent after 25/05/2026 (8 months before the age limit), the answer comes too late: already due.
-    assert by["hague_1"].echeance == dt.date(2026, 5, 26) and by["hague_1"].prochaine_action == "Envoyer sur PEP'S"
+    assert by["hague_1"].echeance == dt.date(2026, 5, 26)
     assert by["carentan_1"].echeance == dt.date(2026, 6, 29)  # 28/02/2027 less 8 months
+    # Sent: the due date is the end of the CNRACL's answer window, no more a last day to send.
+    assert by["valognes_1"].etape == "envoyé" and by["valognes_1"].echeance == dossier_status(
+        overview_root / "valognes_1", TODAY).due == dt.date(2027, 6, 1)
     assert by["carentan_1"].collectivite == "Commune de Carentan" and by["carentan_1"].profil == "cdg76"
-    assert by["carentan_1"].agent == "Monsieur Thomas CASTEL" and by["carentan_1"].etape == "Conseil plénier tenu"
+    assert by["carentan_1"].agent == "Monsieur Thomas CASTEL"
     assert by["sans_yaml"].etape == NO_YAML_STAGE and rows[-1].dossier == "sans_yaml"
-    assert counts_by_stage(rows) == {"Conseil plénier tenu": 4, NO_YAML_STAGE: 1}
+    assert counts_by_stage(rows) == {"à construire": 3, "envoyé": 1, NO_YAML_STAGE: 1}
     assert all(r.bloquants is None for r in rows)  # not checked: no count is claimed
 
 
 @pytest.mark.parametrize("cell", ["=1+2", "+33 2 33", "-5", "@SUM(A1)", "\tx", "\rx"])
 def test_csv_neutralises_formulas(cell):
-    from pipeline.check.overview import neutralise
+    from pipeline.status.overview import neutralise
 
     assert neutralise(cell) == "'" + cell
     assert neutralise("Commune de Valognes") == "Commune de Valognes" and neutralise("") == ""
@@ -342,7 +355,7 @@ def test_overview_cli_csv(overview_root, tmp_path):
     out = tmp_path / "tableau.csv"
     run = _run_cli("overview", overview_root, "--csv", out, "--date", TODAY.isoformat(), "--jobs", "2")
     assert run.returncode == 0, run.stderr
-    assert "dont 2 urgent(s)" in run.stdout and "Conseil plénier tenu : 4" in run.stdout
+    assert "dont 2 urgent(s)" in run.stdout and "à construire : 3" in run.stdout and "envoyé : 1" in run.stdout
     assert out.stat().st_mode & 0o077 == 0
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 with the mark
@@ -356,7 +369,7 @@ def test_overview_cli_csv(overview_root, tmp_path):
     assert all(not c.startswith(("=", "+", "-", "@", "\t", "\r")) for r in body for c in r)
     assert [r[col["Urgent"]] for r in body[:2]] == ["oui", "oui"] and body[0][col["Dossier"]] == "INV-2026-0003"
     assert by["hague_1"][col["Bloquants"]] == "1" and by["carentan_1"][col["Bloquants"]] == "0"
-    assert by["'@valognes_2"][col["Prochaine action"]] == "Compléter (1 bloquant), puis envoyer sur PEP'S"
+    assert by["'@valognes_2"][col["Prochaine action"]].startswith("Construire les documents")
     assert by["hague_1"][col["Échéance"]] == "26/05/2026"
 
 

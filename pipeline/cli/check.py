@@ -166,7 +166,7 @@ def register_overview(app: typer.Typer) -> None:
 
         from rich.table import Table
 
-        from pipeline.check.overview import counts_by_stage, overview, write_csv
+        from pipeline.status.overview import counts_by_stage, overview, write_csv
         from pipeline.cli.app import fail
         from pipeline.errors import InputProblem, InvalidInput, PipelineError
         from pipeline.money import fmt_date

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import lots, seances, views
 
 app_name = "cdg"
 
@@ -13,4 +13,14 @@ urlpatterns = [
     path("numerisation/attribuer/", views.attribuer, name="attribuer"),
     path("numerisation/liberer/", views.liberer, name="liberer"),
     path("numerisation/supprimer-doublon/", views.supprimer_doublon, name="supprimer_doublon"),
+    # A collectivité's batch drop.
+    path("lots/", lots.lots, name="lots"),
+    path("lots/<int:pk>/<path:name>", lots.rapport_lot, name="rapport_lot"),
+    # The conseil médical's secretariat.
+    path("seances/", seances.seances, name="seances"),
+    path("seances/<int:pk>/", seances.seance, name="seance"),
+    path("seances/<int:pk>/inscrire/", seances.inscrire, name="inscrire"),
+    path("seances/<int:pk>/dossiers/<str:uid>/af4.pdf", seances.af4, name="seance_af4"),
+    path("seances/<int:pk>/dossiers/<str:uid>/deposer/", seances.deposer_af4, name="seance_deposer"),
+    path("seances/<int:pk>/dossiers/<str:uid>/af4-recu/", seances.af4_recu, name="seance_af4_recu"),
 ]

@@ -13,11 +13,11 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from pipeline.check import overview
+from pipeline.status import overview
 from pipeline.errors import PipelineError
 from pipeline.web.desk import access, services, stages
 from pipeline.web.desk.models import Role, Tache
-from pipeline.web.desk.views import _filtered, _forbidden
+from pipeline.web.desk.views import _forbidden
 
 from . import tasks
 
@@ -50,23 +50,68 @@ def _rows(qs, today: dt.date) -> list[dict]:
     return rows
 
 
+FILTERS = ("q", "collectivite", "stade", "profil", "constats", "regle", "echeance", "urgents")
+
+
+def _table(request) -> tuple[list[dict], dict]:
+    """The CDG's rows with the table's filters, the same for the page and its CSV export.
+
+    The due date filtered on is the one shown (the desk's, else the calendar's), so a row never
+    disappears for a date the person does not see."""
+    from django.db.models import Q
+
+    f = {k: request.GET.get(k, "").strip() for k in FILTERS}
+    qs = access.dossiers(request.user)
+    if f["q"]:
+        qs = qs.filter(Q(reference__icontains=f["q"]) | Q(agent__icontains=f["q"]))
+    if f["collectivite"].isdigit():
+        qs = qs.filter(collectivite_id=int(f["collectivite"]))
+    if f["stade"] in stages.LIBELLES:
+        qs = qs.filter(stade=f["stade"])
+    if f["profil"] in ("cnracl", "cdg50", "cdg76"):
+        qs = qs.filter(profil=f["profil"])
+    if f["constats"] == "bloquants":
+        qs = qs.filter(bloquants__gt=0)
+    elif f["constats"] == "avertissements":
+        qs = qs.filter(avertissements__gt=0)
+    rows = _rows(qs.select_related("collectivite"), dt.date.today())
+    if f["regle"]:
+        rows = [r for r in rows if f["regle"] in _rules_of(r["d"])]
+    if f["echeance"]:
+        try:
+            before = dt.date.fromisoformat(f["echeance"])
+        except ValueError:
+            messages.error(request, "Date d'échéance illisible : utilisez le sélecteur de date.")
+        else:
+            rows = [r for r in rows if r["echeance"] and r["echeance"] <= before]
+    if f["urgents"] == "1":
+        rows = [r for r in rows if r["urgent"]]
+    return rows, f
+
+
+def _rules_of(d) -> set[str]:
+    return _rules_in(d.controle)
+
+
+def _rules_in(controle) -> set[str]:
+    return {str(c.get("rule")) for c in (controle or {}).get("constats", []) if c.get("rule")}
+
+
 @require_GET
 def tableau(request):
     if not access.is_cdg(request.user):
         return _forbidden(request, "Cette page est celle du service retraite du centre de gestion.")
-    qs, f = _filtered(request)
-    rows = _rows(qs.select_related("collectivite"), dt.date.today())
-    if request.GET.get("urgents") == "1":
-        rows = [r for r in rows if r["urgent"]]
+    rows, f = _table(request)
     mine = access.dossiers(request.user)
     counts = dict(mine.values_list("stade").annotate(n=Count("id")))
     by_coll = {c: n for c, n in mine.values_list("collectivite").annotate(n=Count("id"))}
+    rules = sorted(set().union(*(_rules_in(c) for c in mine.values_list("controle", flat=True))))
     colls = list(access.collectivites(request.user))
     last = {}
     for t in Tache.objects.filter(genre=tasks.GENRE, collectivite__in=colls).order_by("-cree_le"):
         last.setdefault(t.collectivite_id, t)
     return render(request, "cdg/tableau.html", {
-        "rows": rows, "filtres": f, "urgents": request.GET.get("urgents") == "1",
+        "rows": rows, "filtres": f, "urgents": f["urgents"] == "1", "regles": rules,
         "query": request.GET.urlencode(), "stades": [(c, lib, counts.get(c, 0)) for c, lib in stages.STADES],
         "total": sum(counts.values()), "n_urgents": sum(1 for r in rows if r["urgent"]),
         "collectivites": [{"c": c, "n": by_coll.get(c.pk, 0), "tache": last.get(c.pk)} for c in colls]})
@@ -76,9 +121,9 @@ def tableau(request):
 def tableau_csv(request):
     if not access.is_cdg(request.user):
         return _forbidden(request, "Cette page est celle du service retraite du centre de gestion.")
-    qs, _ = _filtered(request)
+    rows, _ = _table(request)
     out = []
-    for r in _rows(qs.select_related("collectivite"), dt.date.today()):
+    for r in rows:
         d = r["d"]
         out.append(overview.Row(
             dossier=str(d.uid), dossier_id=d.reference, collectivite=d.collectivite.nom, agent=d.agent,

@@ -153,3 +153,44 @@ class Journal(models.Model):
         verbose_name = "accès à une pièce médicale"
         verbose_name_plural = "journal des accès aux pièces médicales"
         ordering = ["-quand"]
+
+
+class Seance(models.Model):
+    """A sitting of the centre's conseil médical, kept by its secretariat: the dossiers it examines
+    and the members convened (printed on each dossier's pre-filled AF4)."""
+
+    class Formation(models.TextChoices):
+        PLENIERE = "pleniere", "Conseil médical en formation plénière"
+
+    cdg = models.ForeignKey(Cdg, verbose_name="centre de gestion", on_delete=models.CASCADE, related_name="seances")
+    formation = models.CharField("formation", max_length=20, choices=Formation.choices, default=Formation.PLENIERE)
+    date = models.DateField("date de la séance")
+    lieu = models.CharField("lieu", max_length=200, blank=True)
+    departement = models.CharField("département", max_length=100, blank=True)
+    seconde_convocation = models.BooleanField("seconde convocation", default=False)
+    membres = models.JSONField("membres convoqués", default=list, blank=True)  # [{"role", "nom"}]
+    dossiers = models.ManyToManyField(Dossier, through="SeanceDossier", related_name="seances")
+    cree_par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    cree_le = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "séance du conseil médical"
+        verbose_name_plural = "séances du conseil médical"
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_formation_display()} du {self.date:%d/%m/%Y}"
+
+
+class SeanceDossier(models.Model):
+    """A dossier on a séance's agenda; the scanned AF4 dropped for it and the check that read it."""
+
+    seance = models.ForeignKey(Seance, on_delete=models.CASCADE, related_name="inscriptions")
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="inscriptions")
+    af4 = models.ForeignKey(PieceRecue, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    tache = models.ForeignKey(Tache, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    ajoute_le = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["ajoute_le", "id"]
+        constraints = [models.UniqueConstraint(fields=["seance", "dossier"], name="dossier_unique_par_seance")]

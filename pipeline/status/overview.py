@@ -5,7 +5,10 @@ Urgent: the end of the agent's sick-leave rights, or the age limit, comes before
 expected CNRACL answer (the same warnings as `pipeline timeline`: the retirement for invalidity
 of décret n° 2003-1306 waits for the CNRACL's opinion; the leave rights of décret n° 87-602 and
 the age limit do not).
-Stages are read from the dates of dossier.yaml; "today" is the day of the overview.
+The stage, the next action and its due date are pipeline.status's (one concept of stage for the
+command line, the watcher and this table), read from each dossier's folder; this module adds
+who the dossier is about, the urgency and, before sending, the last day to send so that the
+answer comes before the first of those limits. "today" is the day of the overview.
 """
 from __future__ import annotations
 
@@ -20,28 +23,10 @@ from pipeline.errors import InvalidInput
 from pipeline.money import fmt_date
 from pipeline.text import csv_cell as neutralise
 
-# Steps of the timeline (compute.timeline codes) that are a stage once done, in order.
-STAGES = {
-    "demande": "Demande reçue",
-    "restreint": "Conseil restreint tenu",
-    "ppr": "PPR terminée",
-    "af3": "AF3 reçu",
-    "pleniere": "Conseil plénier tenu",
-    "envoi_peps": "Envoyé sur PEP'S",
-    "avis_cnracl": "Avis CNRACL reçu",
-    "radiation": "Radié des cadres",
-}
-ACTIONS = {
-    "demande": "Recevoir la demande",
-    "restreint": "Réunir le conseil restreint",
-    "ppr": "Terminer la PPR",
-    "af3": "Obtenir le rapport AF3",
-    "pleniere": "Réunir le conseil plénier",
-    "envoi_peps": "Envoyer sur PEP'S",
-    "avis_cnracl": "Attendre l'avis CNRACL",
-    "radiation": "Prendre l'arrêté de radiation",
-}
 NO_YAML_STAGE = "Sans description (dossier.yaml)"
+NO_YAML_ACTION = "Décrire le dossier (dossier.yaml) : collectivité, agent, dates"
+BEFORE_SENDING = ("description_invalide", "a_construire", "attente_af3", "attente_af4", "a_completer", "a_assembler",
+                  "pret_a_envoyer")
 CSV_COLUMNS = [
     ("collectivite", "Collectivité"), ("dossier_id", "Dossier"), ("agent", "Agent"), ("profil", "Profil"),
     ("etape", "Étape"), ("prochaine_action", "Prochaine action"), ("echeance", "Échéance"),
@@ -84,8 +69,9 @@ def _at(d, today: dt.date):
 
 
 def row_from_dossier(name: str, d, today: dt.date) -> Row:
-    """The row of one described dossier (`d`: pipeline.dossier.model.Dossier) on `today`."""
-    from pipeline.compute.timeline import FAIT, ONE_DAY, add_months, timeline
+    """Who the dossier is about, its urgency and, before sending, the last day to send it
+    (`d`: pipeline.dossier.model.Dossier, on `today`). The stage is not here: see `overview`."""
+    from pipeline.compute.timeline import ONE_DAY, add_months, timeline
     from pipeline.dossier import params
 
     d = _at(d, today)
@@ -93,25 +79,32 @@ def row_from_dossier(name: str, d, today: dt.date) -> Row:
     a = d.agent
     row = Row(name, d.dossier.id, d.employeur.collectivite,
               f"{a.civilite} {a.prenoms} {(a.nom_usage or a.nom_naissance).upper()}", d.dossier.profil.value)
-    done = [e for e in t.etapes if e.code in STAGES and e.statut == FAIT]
-    row.etape = STAGES[done[-1].code] if done else "Dossier ouvert"
-    last = t.etapes.index(done[-1]) if done else -1
-    nxt = next((e for e in t.etapes[last + 1:] if e.code in STAGES and e.statut != FAIT), None)
-    if nxt is not None:
-        row.prochaine_action = ACTIONS[nxt.code]
-        row.echeance = nxt.date
     answered = d.dates.avis_cnracl is not None
     hi = t.fenetre[1] if t.fenetre else None
     if not answered and hi is not None:
         row.fin_droits_avant_reponse = any(f.en_cours and f.fin_droits is not None and f.fin_droits < hi
                                            for f in t.fins_droits)
         row.limite_age_avant_reponse = t.limite_age <= hi
-    if nxt is not None and nxt.code == "envoi_peps" and nxt.date is None:
-        # Sent later than this, the answer comes after the first limit: the due date.
+    if d.dates.envoi_peps is None and not answered:
+        # Sent later than this, the answer comes after the first limit.
         first = min([f.fin_droits for f in t.fins_droits if f.en_cours and f.fin_droits] + [t.limite_age])
         delay = int(params.get("delai_reponse_cnracl_mois", today).valeur["maximum"])
         row.echeance = add_months(first, -delay) + ONE_DAY if first else None
     row.alertes = [x for x in t.alertes if "limite d'âge" in x or "droits" in x]
+    return row
+
+
+def _with_status(row: Row, folder: Path, today: dt.date) -> Row:
+    """The stage, next action and due date of pipeline.status; before sending, the due date is
+    the earlier of its own and the last day to send."""
+    from pipeline.status import dossier_status
+
+    st = dossier_status(folder, today)
+    row.etape, row.prochaine_action = st.stage_label, st.next_action
+    send_by = row.echeance
+    row.echeance = st.due
+    if st.stage in BEFORE_SENDING and send_by is not None:
+        row.echeance = min(send_by, st.due) if st.due else send_by
     return row
 
 
@@ -120,6 +113,7 @@ def overview(root, *, check: bool = True, jobs: Optional[int] = None, today: Opt
 
     check=True runs `pipeline check` on each dossier for the findings counts.
     """
+    from pipeline.bundle import layout
     from pipeline.check.run import batch_folders, check_batch
     from pipeline.dossier.load import load_dossier
 
@@ -128,25 +122,24 @@ def overview(root, *, check: bool = True, jobs: Optional[int] = None, today: Opt
     for folder in batch_folders(root):
         y = folder / "dossier.yaml"
         if not y.is_file():
-            rows[str(folder)] = Row(folder.name, etape=NO_YAML_STAGE,
-                                    prochaine_action="Décrire le dossier (dossier.yaml) : collectivité, agent, dates")
+            rows[str(folder)] = Row(folder.name, etape=NO_YAML_STAGE, prochaine_action=NO_YAML_ACTION)
             continue
         try:
             d = load_dossier(y, coherence=False)
         except InvalidInput as e:
             first = e.problems[0] if e.problems else None
-            rows[str(folder)] = Row(folder.name, etape="Description illisible",
-                                    prochaine_action="Corriger dossier.yaml", probleme=str(first or e))
-            continue
-        rows[str(folder)] = row_from_dossier(folder.name, d, today)
+            row = Row(folder.name, probleme=str(first or e))
+        else:
+            # The dates recorded since (« pipeline status --sent/--avis »), as pipeline.status reads them.
+            suivi = layout.read_suivi(folder)
+            dates = d.dates.model_copy(update={k: suivi.get(k) or getattr(d.dates, k) for k in layout.SUIVI_KEYS})
+            row = row_from_dossier(folder.name, d.model_copy(update={"dates": dates}), today)
+        rows[str(folder)] = _with_status(row, folder, today)
     if check:
         for r in check_batch(root, None, jobs):
             row = rows.get(r.path)
             if row is not None:
                 row.bloquants, row.avertissements = r.count("bloquant"), r.count("avertissement")
-                if row.bloquants and row.prochaine_action == ACTIONS["envoi_peps"]:
-                    n = row.bloquants
-                    row.prochaine_action = f"Compléter ({n} bloquant{'s' if n > 1 else ''}), puis envoyer sur PEP'S"
                 if not row.collectivite and r.collectivite:
                     row.collectivite = r.collectivite["nom"]
                 if not row.agent and r.agent:
