@@ -154,6 +154,8 @@ FILE_UPLOAD_TEMP_DIR = str(fsutil.ensure_dir(DATA_DIR / "tmp"))
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 4000
+# A folder dropped on « Dépôt par lot » may hold as many files as a zip (limit of pipeline.read.archive).
+DATA_UPLOAD_MAX_NUMBER_FILES = 1000
 
 HUEY = envconfig.huey(os.environ, DATA_DIR)
 

@@ -73,7 +73,7 @@ class Dossier(models.Model):
     etape = models.CharField("étape de saisie", max_length=40, default="cas")
     valide = models.BooleanField("description valide", default=False)
     # Stage and next action (recomputed after each change; see stages.py).
-    stade = models.CharField("stade", max_length=40, default="saisie", choices=STADES)
+    stade = models.CharField("stade", max_length=40, default="description_invalide", choices=STADES)
     action = models.CharField("prochaine action", max_length=300, blank=True)
     echeance = models.DateField("échéance", null=True, blank=True)
     profil = models.CharField("profil", max_length=10, blank=True)
