@@ -149,7 +149,7 @@ def test_scanned_af4_without_quorum_is_read_and_filed(secretariat, quorum_af4):
     ins = SeanceDossier.objects.get(seance_id=pk, dossier=d)
     page = c.get(f"/cdg/seances/{pk}/").content.decode()
     assert "lecture de l&#x27;AF4 et contrôle du quorum en cours" in page and "data-tache-url" in page
-    tasks.controler_now(ins.tache)  # what the Huey consumer runs
+    tasks.assembler_now(ins.tache)  # what the Huey consumer runs (the check after a drop is the bundle)
     page = c.get(f"/cdg/seances/{pk}/").content.decode()
     assert "bloquant — AF4-QUORUM" in page and "Le quorum du conseil médical plénier n&#x27;est pas atteint" in page
     # Filed as received for the dossier: the gestionnaire sees it on the dossier's page.
