@@ -147,3 +147,13 @@ def test_raw_byte_damage(data, tmp_path, capsys):
 @given(text=mutants())
 def test_structured_mutants_long(text, tmp_path, capsys):
     _check_text(text, tmp_path, capsys)
+
+
+@pytest.mark.parametrize("value", [".inf", "-.Inf", ".nan"])
+def test_non_finite_yaml_float_is_a_french_refusal(value, tmp_path, capsys):
+    """Found by the long fuzz lane: `dossier: .inf` crashed the Decimal loader (exit 4)."""
+    text = SAMPLES[0].read_text("utf-8").replace("  tib: 2200.0", f"  tib: {value}")
+    assert f"tib: {value}" in text
+    _check_text(text, tmp_path, capsys)
+    code, out = _run(["validate", str(tmp_path / "dossier.yaml")], capsys)
+    assert code == 2 and "pension.tib" in out and "nombre attendu" in out

@@ -9,9 +9,14 @@ class Loader(yaml.SafeLoader):
 
 
 def _construct_float(loader, node):
-    from decimal import Decimal
+    from decimal import Decimal, InvalidOperation
 
-    return Decimal(loader.construct_scalar(node).replace("_", ""))
+    text = loader.construct_scalar(node)
+    try:
+        value = Decimal(text.replace("_", ""))
+    except InvalidOperation:  # .inf, .NaN: YAML floats that are no amount; the model refuses the text
+        return text
+    return value if value.is_finite() else text
 
 
 def _construct_int(loader, node):
