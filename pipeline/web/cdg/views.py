@@ -17,7 +17,7 @@ from pipeline.status import overview
 from pipeline.errors import PipelineError
 from pipeline.web.desk import access, services, stages
 from pipeline.web.desk.models import Role, Tache
-from pipeline.web.desk.views import _forbidden
+from pipeline.web.desk.views import _forbidden, filter_dossiers
 
 from . import tasks
 
@@ -58,22 +58,8 @@ def _table(request) -> tuple[list[dict], dict]:
 
     The due date filtered on is the one shown (the desk's, else the calendar's), so a row never
     disappears for a date the person does not see."""
-    from django.db.models import Q
-
     f = {k: request.GET.get(k, "").strip() for k in FILTERS}
-    qs = access.dossiers(request.user)
-    if f["q"]:
-        qs = qs.filter(Q(reference__icontains=f["q"]) | Q(agent__icontains=f["q"]))
-    if f["collectivite"].isdigit():
-        qs = qs.filter(collectivite_id=int(f["collectivite"]))
-    if f["stade"] in stages.LIBELLES:
-        qs = qs.filter(stade=f["stade"])
-    if f["profil"] in ("cnracl", "cdg50", "cdg76"):
-        qs = qs.filter(profil=f["profil"])
-    if f["constats"] == "bloquants":
-        qs = qs.filter(bloquants__gt=0)
-    elif f["constats"] == "avertissements":
-        qs = qs.filter(avertissements__gt=0)
+    qs = filter_dossiers(access.dossiers(request.user), f)
     rows = _rows(qs.select_related("collectivite"), dt.date.today())
     if f["regle"]:
         rows = [r for r in rows if f["regle"] in _rules_of(r["d"])]

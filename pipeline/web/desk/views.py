@@ -32,9 +32,9 @@ def _forbidden(request, texte: str):
 
 # --- list ----------------------------------------------------------------------------------
 
-def _filtered(request):
-    qs = access.dossiers(request.user)
-    f = {k: request.GET.get(k, "").strip() for k in ("q", "collectivite", "stade", "profil", "constats", "echeance")}
+def filter_dossiers(qs, f: dict):
+    """The table filters both lists share (the desk's and the CDG's): search, collectivité,
+    stage, profile, findings. `f` holds the request's values, stripped."""
     if f["q"]:
         qs = qs.filter(Q(reference__icontains=f["q"]) | Q(agent__icontains=f["q"]))
     if f["collectivite"].isdigit():
@@ -47,6 +47,12 @@ def _filtered(request):
         qs = qs.filter(bloquants__gt=0)
     elif f["constats"] == "avertissements":
         qs = qs.filter(avertissements__gt=0)
+    return qs
+
+
+def _filtered(request):
+    f = {k: request.GET.get(k, "").strip() for k in ("q", "collectivite", "stade", "profil", "constats", "echeance")}
+    qs = filter_dossiers(access.dossiers(request.user), f)
     if f["echeance"]:
         try:
             import datetime as dt
@@ -462,22 +468,13 @@ def deposer(request, uid):
             messages.error(request, r)
         messages.error(request, "Aucun fichier de ce dépôt n'a été enregistré.")
         return redirect("desk:dossier", uid=d.uid)
-    written = []
     try:
-        with transaction.atomic():
-            for a in accepted:
-                if d.pieces.filter(sha256=a.sha256).exists():
-                    messages.info(request, f"« {a.nom} » a déjà été déposé : ignoré.")
-                    continue
-                rel = uploads.store(d, a)
-                written.append(uploads.dossier_dir(d) / rel)
-                PieceRecue.objects.create(dossier=d, nom=a.nom, chemin=rel, sha256=a.sha256, taille=len(a.data),
-                                          pages=a.pages, type_mime=a.mime, recue_par=request.user)
+        written, known = uploads.file_pieces(d, accepted, request.user)
     except (IntegrityError, OSError):
-        for p in written:
-            p.unlink(missing_ok=True)
         messages.error(request, "L'enregistrement a échoué : aucun fichier de ce dépôt n'a été gardé. Réessayez.")
         return redirect("desk:dossier", uid=d.uid)
+    for a in known:
+        messages.info(request, f"« {a.nom} » a déjà été déposé : ignoré.")
     if written:
         messages.success(request, f"{len(written)} fichier(s) reçu(s) : identification et contrôle en cours.")
         tasks.enqueue("controle", d, request.user)
