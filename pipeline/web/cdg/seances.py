@@ -12,13 +12,13 @@ import hashlib
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pipeline.web.desk import access, services, tasks, uploads
-from pipeline.web.desk.models import Cdg, PieceRecue, Role, Seance, SeanceDossier, Tache
+from pipeline.web.desk.models import Cdg, Role, Seance, SeanceDossier, Tache
 from pipeline.web.desk.views import _forbidden, _send
 
 ROLES = [("president", "Président"), ("medecin", "Médecin"), ("medecin_specialiste", "Médecin spécialiste"),
@@ -213,18 +213,12 @@ def deposer_af4(request, pk, uid):
     except uploads.Refused as e:
         messages.error(request, f"{e} Rien n'a été enregistré.")
         return back
-    piece = d.pieces.filter(sha256=a.sha256).first()
-    if piece is None:
-        rel = uploads.store(d, a)
-        try:
-            with transaction.atomic():
-                piece = PieceRecue.objects.create(dossier=d, nom=a.nom, chemin=rel, sha256=a.sha256, taille=len(a.data),
-                                                  pages=a.pages, type_mime=a.mime, recue_par=request.user)
-        except IntegrityError:
-            (uploads.dossier_dir(d) / rel).unlink(missing_ok=True)
-            messages.error(request, "L'enregistrement a échoué : réessayez.")
-            return back
-    ins.af4 = piece
+    try:
+        new, _ = uploads.file_pieces(d, [a], request.user)
+    except (IntegrityError, OSError):
+        messages.error(request, "L'enregistrement a échoué : réessayez.")
+        return back
+    ins.af4 = new[0] if new else d.pieces.get(sha256=a.sha256)  # already received: the same pièce
     ins.tache = tasks.enqueue("controle", d, request.user)
     ins.save(update_fields=["af4", "tache"])
     messages.success(request, f"« {a.nom} » reçu et classé dans le dossier {d} : lecture de l'AF4 et "

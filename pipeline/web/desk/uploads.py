@@ -9,8 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 
 from pipeline import fsutil
+
+from .models import PieceRecue
 
 ACCEPTED = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png", "image/tiff": ".tif"}
 
@@ -103,3 +106,28 @@ def store(dossier, accepted: Accepted) -> str:
     rel = f"recus/{accepted.sha256[:12]}_{accepted.nom}"
     fsutil.write_bytes(dossier_dir(dossier) / rel, accepted.data)
     return rel
+
+
+def file_pieces(dossier, accepted: list[Accepted], user) -> tuple[list, list[Accepted]]:
+    """File accepted uploads as received pièces of the dossier, all or none.
+
+    Returns (the new PieceRecue rows, the uploads already received — same sha256 — left out).
+    On a database or disk failure the files written are removed and the error goes up: nothing
+    half-saved (the drop zone and the secretariat's AF4 drop both rely on it)."""
+    new, known, written = [], [], []
+    try:
+        with transaction.atomic():
+            for a in accepted:
+                if dossier.pieces.filter(sha256=a.sha256).exists():
+                    known.append(a)
+                    continue
+                rel = store(dossier, a)
+                written.append(dossier_dir(dossier) / rel)
+                new.append(PieceRecue.objects.create(
+                    dossier=dossier, nom=a.nom, chemin=rel, sha256=a.sha256, taille=len(a.data),
+                    pages=a.pages, type_mime=a.mime, recue_par=user))
+    except BaseException:
+        for p in written:
+            p.unlink(missing_ok=True)
+        raise
+    return new, known
