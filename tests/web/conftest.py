@@ -6,6 +6,7 @@ server started by `pipeline serve` (waitress + the Huey consumer + LibreOffice).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -18,6 +19,27 @@ import pytest
 
 PASSWORD = "Dossier-solide-2026!"
 ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+
+
+@contextlib.contextmanager
+def logged_in(desk_server: str, username: str, password: str = PASSWORD, **context):
+    """A page of Debian's Chromium (Playwright) logged in to the desk as `username`."""
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright runs its own loop in this thread
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_context(locale="fr-FR", **context).new_page()
+            page.set_default_timeout(20_000)
+            page.goto(desk_server + "/connexion/")
+            page.fill("#id_username", username)
+            page.fill("#id_password", password)
+            page.click("button:has-text('Se connecter')")
+            yield page
+        finally:
+            browser.close()
 
 
 def _free_port() -> int:

@@ -4,55 +4,43 @@ other, runs a collectivité's batch check, follows its progress, downloads the r
 the test reads it back."""
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import CHROMIUM, logged_in
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium absent (/usr/bin/chromium)")]
 
 
 def test_cdg_batch_check_in_the_browser(desk_server, cdg_world, tmp_path):
     import pdfplumber
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     names = {k: d.agent for k, d in cdg_world.items()}
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # no ORM below; Playwright runs its own loop
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            page = browser.new_context(accept_downloads=True, locale="fr-FR").new_page()
-            page.goto(desk_server + "/connexion/")
-            page.fill("#id_username", "cdg50")
-            page.fill("#id_password", PASSWORD)
-            page.click("button:has-text('Se connecter')")
-            page.click("nav >> text=Centre de gestion")
-            expect(page.locator("h1")).to_contain_text("Dossiers des collectivités")
-            table = page.locator("#dossiers").inner_text()
-            for key in ("valognes", "coutances", "saintlo"):
-                assert names[key] in table, key
-            assert names["bayeux"] not in page.content() and "Bayeux" not in page.content()
-            first = page.locator("#dossiers tbody tr").first.inner_text()
-            assert names["coutances"] in first and "Urgent" in first
-            page.screenshot(path=str(tmp_path / "cdg_tableau.png"), full_page=True)
+    with logged_in(desk_server, "cdg50", accept_downloads=True) as page:
+        page.click("nav >> text=Centre de gestion")
+        expect(page.locator("h1")).to_contain_text("Dossiers des collectivités")
+        table = page.locator("#dossiers").inner_text()
+        for key in ("valognes", "coutances", "saintlo"):
+            assert names[key] in table, key
+        assert names["bayeux"] not in page.content() and "Bayeux" not in page.content()
+        first = page.locator("#dossiers tbody tr").first.inner_text()
+        assert names["coutances"] in first and "Urgent" in first
+        page.screenshot(path=str(tmp_path / "cdg_tableau.png"), full_page=True)
 
-            row = page.locator("#collectivites tr", has_text="Commune de Valognes")
-            row.locator("button:has-text('Contrôler')").click()
-            # The progress bar polls the task; the page reloads when it is done.
-            expect(row.locator("a:has-text('PDF')")).to_be_visible(timeout=180_000)
-            assert "Contrôle terminé" in row.inner_text()
-            page.screenshot(path=str(tmp_path / "cdg_controle.png"), full_page=True)
-            with page.expect_download() as dl:
-                row.locator("a:has-text('PDF')").click()
-            pdf_path = tmp_path / "rapport.pdf"
-            dl.value.save_as(pdf_path)
-        finally:
-            browser.close()
+        row = page.locator("#collectivites tr", has_text="Commune de Valognes")
+        row.locator("button:has-text('Contrôler')").click()
+        # The progress bar polls the task; the page reloads when it is done.
+        expect(row.locator("a:has-text('PDF')")).to_be_visible(timeout=180_000)
+        assert "Contrôle terminé" in row.inner_text()
+        page.screenshot(path=str(tmp_path / "cdg_controle.png"), full_page=True)
+        with page.expect_download() as dl:
+            row.locator("a:has-text('PDF')").click()
+        pdf_path = tmp_path / "rapport.pdf"
+        dl.value.save_as(pdf_path)
     with pdfplumber.open(pdf_path) as pdf:
         text = "\n".join(pg.extract_text() or "" for pg in pdf.pages)
     assert "Centre de gestion de la Manche" in text and "Anne Lecomte" in text

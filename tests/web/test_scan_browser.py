@@ -4,20 +4,18 @@ sees it under « À trier » with the reason, files it in the right dossier and 
 filed and the dossier re-checked by the server's task queue. The file lands on disk."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import CHROMIUM, logged_in
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium absent (/usr/bin/chromium)")]
 
 
 def test_scanning_desk_files_an_a_trier_document(desk_server, scan_root, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from tests.test_watch_support import AGENTS, drop, identity_lines, make_dossier, run_once, text_pdf
 
@@ -31,40 +29,29 @@ def test_scanning_desk_files_an_a_trier_document(desk_server, scan_root, tmp_pat
     target = folder_c / "certificat_medical_initial.pdf"
     assert not target.exists()
 
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # no ORM below; Playwright runs its own loop
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            page = browser.new_context(locale="fr-FR").new_page()
-            page.set_default_timeout(20_000)
-            page.goto(desk_server + "/connexion/")
-            page.fill("#id_username", "scan50")
-            page.fill("#id_password", PASSWORD)
-            page.click("button:has-text('Se connecter')")
-            expect(page.locator("nav >> text=Centre de gestion")).to_have_count(0)
-            page.click("nav >> text=Numérisation")
-            expect(page.locator("h1")).to_contain_text("Bureau de numérisation")
-            row = page.locator("#a-trier tbody tr", has_text="scan_c.pdf")
-            expect(row).to_have_count(1)
-            assert row.locator("td").nth(2).inner_text().strip(), "le motif de la mise à l'écart manque"
-            page.screenshot(path=str(tmp_path / "numerisation_a_trier.png"), full_page=True)
+    with logged_in(desk_server, "scan50") as page:
+        expect(page.locator("nav >> text=Centre de gestion")).to_have_count(0)
+        page.click("nav >> text=Numérisation")
+        expect(page.locator("h1")).to_contain_text("Bureau de numérisation")
+        row = page.locator("#a-trier tbody tr", has_text="scan_c.pdf")
+        expect(row).to_have_count(1)
+        assert row.locator("td").nth(2).inner_text().strip(), "le motif de la mise à l'écart manque"
+        page.screenshot(path=str(tmp_path / "numerisation_a_trier.png"), full_page=True)
 
-            row.locator("select[name=dossier_id]").select_option(AGENTS["C"]["id"])
-            row.locator("select[name=piece_id]").select_option("certificat_medical_initial")
-            row.locator("button:has-text('Classer')").click()
-            expect(page.locator(".messages")).to_contain_text("Document classé dans " + AGENTS["C"]["id"])
-            expect(page.locator("#a-trier")).to_contain_text("Aucun document à trier")
-            assert target.is_file()
-            # The re-check runs in the server's queue: the person reloads until the verdict shows.
-            classes = page.locator("#classes tr", has_text="scan_c.pdf")
-            for _ in range(60):
-                if "incomplet" in classes.inner_text() or "complet" in classes.inner_text():
-                    break
-                page.wait_for_timeout(1000)
-                page.reload()
-            text = classes.inner_text()
-            assert AGENTS["C"]["id"] in text and "incomplet" in text, text
-            assert "scan50 : attribution" in page.locator("main").inner_text()
-            page.screenshot(path=str(tmp_path / "numerisation_classe.png"), full_page=True)
-        finally:
-            browser.close()
+        row.locator("select[name=dossier_id]").select_option(AGENTS["C"]["id"])
+        row.locator("select[name=piece_id]").select_option("certificat_medical_initial")
+        row.locator("button:has-text('Classer')").click()
+        expect(page.locator(".messages")).to_contain_text("Document classé dans " + AGENTS["C"]["id"])
+        expect(page.locator("#a-trier")).to_contain_text("Aucun document à trier")
+        assert target.is_file()
+        # The re-check runs in the server's queue: the person reloads until the verdict shows.
+        classes = page.locator("#classes tr", has_text="scan_c.pdf")
+        for _ in range(60):
+            if "incomplet" in classes.inner_text() or "complet" in classes.inner_text():
+                break
+            page.wait_for_timeout(1000)
+            page.reload()
+        text = classes.inner_text()
+        assert AGENTS["C"]["id"] in text and "incomplet" in text, text
+        assert "scan50 : attribution" in page.locator("main").inner_text()
+        page.screenshot(path=str(tmp_path / "numerisation_classe.png"), full_page=True)
