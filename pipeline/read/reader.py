@@ -151,16 +151,12 @@ def _read_pdf(fd: FileData) -> None:
 def widgets(reader):
     """(page index, field name, value) of each form-field widget, page by page (pypdf reader);
     a widget without its own name or value takes its parent field's."""
-    for index, page in enumerate(reader.pages):
-        for ref in page.get("/Annots") or []:
-            a = ref.get_object()
-            if a.get("/Subtype") != "/Widget":
-                continue
-            parent = a.get("/Parent")
-            parent = parent.get_object() if parent is not None else {}
-            name = a.get("/T") or parent.get("/T")
-            if name is not None:
-                yield index, str(name), a.get("/V", parent.get("/V"))
+    from pipeline.pdfform import widgets as walk
+
+    for index, a, parent in walk(reader):
+        name = a.get("/T") or parent.get("/T")
+        if name is not None:
+            yield index, str(name), a.get("/V", parent.get("/V"))
 
 
 def _pdf_fields(fd: FileData) -> None:

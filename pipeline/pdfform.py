@@ -1,0 +1,25 @@
+"""The form-field widgets of a PDF, page by page: the one walk shared by the reading stage
+(values filled on screen, `pipeline forms inspect`) and the build stage (filling the official
+fillable AF3 / AF4)."""
+from __future__ import annotations
+
+from typing import Iterator
+
+
+def widgets(reader) -> Iterator[tuple[int, dict, dict]]:
+    """(page index, widget, its parent field or {}) for each form-field widget of a pypdf
+    reader or writer. A damaged /Annots entry (not a dictionary) is skipped, not fatal."""
+    from pypdf.generic import ArrayObject, DictionaryObject
+
+    for index, page in enumerate(reader.pages):
+        annots = page.get("/Annots")
+        annots = annots.get_object() if annots is not None else None
+        if not isinstance(annots, ArrayObject):
+            continue
+        for ref in annots:
+            a = ref.get_object()
+            if not isinstance(a, DictionaryObject) or a.get("/Subtype") != "/Widget":
+                continue
+            parent = a.get("/Parent")
+            parent = parent.get_object() if parent is not None else None
+            yield index, a, parent if isinstance(parent, DictionaryObject) else {}
