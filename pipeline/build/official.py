@@ -81,37 +81,23 @@ def _ticked(oui: str, non: str) -> Optional[bool]:
 
 
 def _fields_of(reader) -> dict[str, dict]:
-    """PDF field name → field dictionary, from each page's widgets (a damaged entry is skipped)."""
-    from pypdf.generic import ArrayObject, DictionaryObject
+    """PDF field name → field dictionary (the widget, or its parent field when it holds the name)."""
+    from pipeline.pdfform import widgets
 
     out: dict[str, dict] = {}
-    for page in reader.pages:
-        annots = page.get("/Annots")
-        annots = annots.get_object() if annots is not None else None
-        if not isinstance(annots, ArrayObject):
-            continue
-        for ref in annots:
-            a = ref.get_object()
-            if not isinstance(a, DictionaryObject) or a.get("/Subtype") != "/Widget":
-                continue
-            parent = a.get("/Parent")
-            parent = parent.get_object() if parent is not None else None
-            f = a if "/T" in a else parent
-            if isinstance(f, DictionaryObject) and "/T" in f:
-                out.setdefault(str(f["/T"]), f)
+    for _, a, parent in widgets(reader):
+        f = a if "/T" in a else parent
+        if "/T" in f:
+            out.setdefault(str(f["/T"]), f)
     return out
 
 
 def _on_state(field: dict) -> Optional[str]:
     """The checkbox's own « on » state name (/Yes, /On, /Oui…), from its appearances."""
     for w in [field, *[k.get_object() for k in field.get("/Kids") or []]]:
-        ap = w.get("/AP")
-        normal = ap.get_object().get("/N") if ap is not None else None
-        if normal is None:
-            continue
-        for name in normal.get_object().keys():
-            if name != "/Off":
-                return str(name)
+        on = [name for name in _states(w) if name != "/Off"]
+        if on:
+            return on[0]
     return None
 
 
@@ -271,7 +257,8 @@ def _fill(form: str, path: Path, reader, version: str, mapping: dict, values: di
     return FilledForm(out.getvalue(), len(writer.pages), version)
 
 
-def _states(widget) -> set[str]:
+def _states(widget) -> list[str]:
+    """The appearance states of a widget (/Off and its « on » name), in the file's order."""
     ap = widget.get("/AP")
     normal = ap.get_object().get("/N") if ap is not None else None
-    return {str(k) for k in normal.get_object().keys()} if normal is not None else set()
+    return [str(k) for k in normal.get_object().keys()] if normal is not None else []
