@@ -9,7 +9,7 @@ daemonic pool worker (check --batch), which multiprocessing forbids to have chil
 
 A file the readers cannot parse is a finding (FICHIER-ILLISIBLE); a bug of our own code is
 not: it stops the run with `ProgramBug` (exit code 4, « erreur interne, à signaler »), so a
-user's dossier never carries a false finding (see `is_program_bug` for the criterion).
+user's dossier never carries a false finding (see `bug_location` for the criterion).
 
 `PIPELINE_ISOLATION=0` (or `isolate=False`) reads in-process: for callers already running in
 a limited worker (the drop-folder watcher) and for benchmarks.
@@ -62,10 +62,6 @@ def bug_location(exc: BaseException) -> str | None:
     if module == "pipeline" or module.startswith("pipeline."):
         return f"{module}, ligne {line}"
     return None
-
-
-def is_program_bug(exc: BaseException) -> bool:
-    return bug_location(exc) is not None
 
 
 def enabled(isolate: Optional[bool] = None) -> bool:
