@@ -225,8 +225,8 @@ def find_labels(lines: list[Line], synonyms: list[str], *, fuzzy: bool = False, 
                 else:
                     continue
                 last = owner[min(len(owner), end) - 1] if owner else i
-                if len(t) <= 2 and not (last + 1 < len(ln.words) and _colon_after(ln, last)):
-                    continue  # « Le » is a date's label before a colon only (« LE GALL » is a name)
+                if not _short_ok(ln, i, t, owner):
+                    continue
                 cand_hit = Hit(li, i, last, score, t)
                 if best is None or (score, len(t)) > (best.score, len(best.label)):
                     best = cand_hit
