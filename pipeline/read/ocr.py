@@ -50,11 +50,10 @@ def ocr_pages(fd: FileData, plan: dict) -> None:
         page.ocr = True
         fd.ocr_pages += 1
 
+
 def _turn(page, turn: int) -> None:
     """Record that the page is read turned by `turn` degrees (its size as read upright)."""
-    if turn in (90, 270) and page.rotation not in (90, 270):
-        page.width, page.height = page.height, page.width
-    elif page.rotation in (90, 270) and turn not in (90, 270):
+    if (turn in (90, 270)) != (page.rotation in (90, 270)):  # a quarter turn more or less
         page.width, page.height = page.height, page.width
     page.rotation = turn
 
