@@ -20,6 +20,13 @@ import pytest
 PASSWORD = "Dossier-solide-2026!"
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
+ARTEFACTS = ROOT / "tests" / "artefacts" / "web"
+
+
+def keep_screenshot(page, name: str) -> None:
+    """A full-page screenshot kept as a test artefact (tests/artefacts/web/NAME.png), to look at."""
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
 
 
 @contextlib.contextmanager

@@ -20,11 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import PASSWORD, ROOT
+from tests.web.conftest import ARTEFACTS, PASSWORD, ROOT, keep_screenshot
 
 CHROMIUM = Path("/usr/bin/chromium")
 SAMPLE = ROOT / "samples" / "01_non_imputable_toutes_fonctions" / "dossier.yaml"
-ARTEFACTS = ROOT / "tests" / "artefacts" / "web"
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium de Debian absent (/usr/bin/chromium)")]
@@ -51,7 +50,7 @@ def page(desk_server):
 
 
 def _shot(page, name: str) -> None:
-    page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
+    keep_screenshot(page, name)
 
 
 def _answers() -> dict:
@@ -189,6 +188,12 @@ def test_gestionnaire_path_in_browser(page, desk_server, desk_data, completed_fo
     received = page.inner_text("#recues")
     assert "af3_signe.pdf" in received and "af4_signe.pdf" in received
     assert "en cours d'identification" not in received
+    # The checklist built before says what has come back since, row by row.
+    rows = {tr.split("\t")[0]: tr for tr in page.inner_text("#checklist tbody").splitlines()}
+    af3_row = next(r for k, r in rows.items() if k.startswith("Imprimé AF3"))
+    assert "reçue le " in af3_row and "(af3_signe.pdf)" in af3_row, af3_row
+    expertise_row = next(r for k, r in rows.items() if k.startswith("Rapport d'expertise"))
+    assert "reçue" not in expertise_row, expertise_row
     stage_after = page.inner_text("#stade .stade")
     assert stage_after == "pièces à compléter", (stage_before, stage_after)
     findings = page.inner_text("#controle")

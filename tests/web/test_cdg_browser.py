@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import CHROMIUM, logged_in
+from tests.web.conftest import CHROMIUM, keep_screenshot, logged_in
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium absent (/usr/bin/chromium)")]
@@ -29,14 +29,14 @@ def test_cdg_batch_check_in_the_browser(desk_server, cdg_world, tmp_path):
         assert names["bayeux"] not in page.content() and "Bayeux" not in page.content()
         first = page.locator("#dossiers tbody tr").first.inner_text()
         assert names["coutances"] in first and "Urgent" in first
-        page.screenshot(path=str(tmp_path / "cdg_tableau.png"), full_page=True)
+        keep_screenshot(page, "cdg_tableau")
 
         row = page.locator("#collectivites tr", has_text="Commune de Valognes")
         row.locator("button:has-text('Contrôler')").click()
         # The progress bar polls the task; the page reloads when it is done.
         expect(row.locator("a:has-text('PDF')")).to_be_visible(timeout=180_000)
         assert "Contrôle terminé" in row.inner_text()
-        page.screenshot(path=str(tmp_path / "cdg_controle.png"), full_page=True)
+        keep_screenshot(page, "cdg_controle")
         with page.expect_download() as dl:
             row.locator("a:has-text('PDF')").click()
         pdf_path = tmp_path / "rapport.pdf"

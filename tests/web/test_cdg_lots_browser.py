@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import CHROMIUM, logged_in
+from tests.web.conftest import CHROMIUM, keep_screenshot, logged_in
 
 from tests.web.test_cdg_lots import _zip_of, lot_folder  # noqa: F401  (fixture)
 
@@ -46,4 +46,4 @@ def test_folder_of_dossiers_dropped_in_the_browser(desk_server, cdg_world, lot_f
         assert "complet_1" in rows.nth(0).inner_text() and "complet" in rows.nth(0).inner_text()
         q = rows.nth(1).inner_text()
         assert "quorum_2" in q and "incomplet" in q and "AF4-QUORUM" in q, q
-        page.screenshot(path=str(tmp_path / "lot.png"), full_page=True)
+        keep_screenshot(page, "lot")

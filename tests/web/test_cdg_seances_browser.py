@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import CHROMIUM, logged_in
+from tests.web.conftest import CHROMIUM, keep_screenshot, logged_in
 from tests.web.test_cdg_seances import quorum_af4, secretariat  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.slow,
@@ -59,7 +59,7 @@ def test_secretariat_seance_af4_and_quorum(desk_server, cdg_world, secretariat, 
         text = bloc.inner_text()
         assert "quorum du conseil médical plénier n'est pas atteint" in text, text
         assert "af4_seance.pdf" in text  # filed among the dossier's received pièces
-        page.screenshot(path=str(tmp_path / "seance_quorum.png"), full_page=True)
+        keep_screenshot(page, "seance_quorum")
     with pdfplumber.open(af4_path) as pdf:
         text = "\n".join(pg.extract_text() or "" for pg in pdf.pages)
     assert "16/03/2027" in text and "Centre de gestion, Saint-Lô" in text

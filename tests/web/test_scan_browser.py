@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import CHROMIUM, logged_in
+from tests.web.conftest import CHROMIUM, keep_screenshot, logged_in
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium absent (/usr/bin/chromium)")]
@@ -36,7 +36,7 @@ def test_scanning_desk_files_an_a_trier_document(desk_server, scan_root, tmp_pat
         row = page.locator("#a-trier tbody tr", has_text="scan_c.pdf")
         expect(row).to_have_count(1)
         assert row.locator("td").nth(2).inner_text().strip(), "le motif de la mise à l'écart manque"
-        page.screenshot(path=str(tmp_path / "numerisation_a_trier.png"), full_page=True)
+        keep_screenshot(page, "numerisation_a_trier")
 
         row.locator("select[name=dossier_id]").select_option(AGENTS["C"]["id"])
         row.locator("select[name=piece_id]").select_option("certificat_medical_initial")
@@ -54,4 +54,4 @@ def test_scanning_desk_files_an_a_trier_document(desk_server, scan_root, tmp_pat
         text = classes.inner_text()
         assert AGENTS["C"]["id"] in text and "incomplet" in text, text
         assert "scan50 : attribution" in page.locator("main").inner_text()
-        page.screenshot(path=str(tmp_path / "numerisation_classe.png"), full_page=True)
+        keep_screenshot(page, "numerisation_classe")

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 
@@ -302,7 +303,9 @@ def dossier(request, uid):
         checklist = man.get("pieces") or man.get("checklist") or []
     taches = list(d.taches.all()[:5])
     en_cours = next((t for t in taches if t.etat in (Tache.Etat.ATTENTE, Tache.Etat.EN_COURS)), None)
-    pieces = [{"p": p, "libelle": engine.piece_label(p.piece_id) if p.piece_id else ""} for p in d.pieces.all()]
+    recues = list(d.pieces.all())
+    pieces = [{"p": p, "libelle": engine.piece_label(p.piece_id) if p.piece_id else ""} for p in recues]
+    checklist = _with_received(checklist, recues)
     constats = d.controle.get("constats", []) if d.controle else []
     _, problems = wizard.validate(d.yaml) if not d.valide else (None, [])
     return render(request, "desk/dossier.html", {
@@ -312,6 +315,23 @@ def dossier(request, uid):
         "final_current": d.stade in FINAL_CURRENT, "suivi": _suivi_fields(d),
         "can_edit": access.can_edit(request.user),
         "max_mb": settings.UPLOAD_MAX_BYTES // 1048576, "max_pages": settings.UPLOAD_MAX_PAGES})
+
+
+def _with_received(checklist: list[dict], recues) -> list[dict]:
+    """The build's checklist with the pièces received since: the build only knows what it
+    produced, the person needs to see that the AF3 came back."""
+    first = {}
+    for p in recues:
+        if p.piece_id:
+            first.setdefault(p.piece_id, p)
+    out = []
+    for row in checklist:
+        p = first.get(row.get("id"))
+        if p is not None:
+            quand = timezone.localtime(p.recue_le).strftime("%d/%m/%Y")
+            row = {**row, "statut": f"reçue le {quand} ({p.nom})"}
+        out.append(row)
+    return out
 
 
 def _start(request, uid, genre: str, ready, why: str):
