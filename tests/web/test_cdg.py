@@ -9,7 +9,7 @@ import io
 import pytest
 
 from tests.web.cdg_support import run_task
-from tests.web.conftest import client_for
+from tests.web.conftest import _cdg_dossier, client_for
 
 
 def test_cdg_sees_its_three_collectivites_and_no_other(cdg_world):
@@ -209,3 +209,44 @@ def test_table_filters_and_the_csv_follows_them(cdg_world):
     finally:
         for pk, values in keep.items():
             Dossier.objects.filter(pk=pk).update(**values)
+
+
+def test_batch_check_counts_the_produced_and_received_pieces_as_the_dossier_page(cdg_world, completed_forms):
+    """A built dossier with its AF3 and AF4 back: the CDG's batch check finds what the dossier
+    page's check finds (the produced fiche de poste and the dropped forms are not « manquantes »)."""
+    import json
+
+    from django.contrib.auth.models import User
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from pipeline.web.cdg import tasks as cdg_tasks
+    from pipeline.web.desk import services, tasks, uploads
+    from pipeline.web.desk.models import Tache
+
+    saintlo = cdg_world["saintlo"].collectivite
+    d = _cdg_dossier(saintlo, "01_non_imputable_toutes_fonctions")
+    gest = User.objects.get(username="gest_a")
+    built = Tache.objects.create(genre="construction", dossier=d, collectivite=saintlo, cree_par=gest)
+    run_task(tasks.construire_now, built, timeout=300)
+    assert built.etat == "terminee", built.message
+    accepted = [uploads.examine(SimpleUploadedFile(p.name, p.read_bytes())) for p in completed_forms.values()]
+    uploads.file_pieces(d, accepted, gest)
+
+    c = client_for("cdg50")
+    c.get("/cdg/")
+    assert c.post("/cdg/controle/", {"collectivite": saintlo.pk,
+                                     "csrfmiddlewaretoken": c.cookies["csrftoken"].value}).status_code == 302
+    t = Tache.objects.filter(genre="controle_lot", collectivite=saintlo).latest("cree_le")
+    run_task(cdg_tasks.controle_lot_now, t, timeout=300)
+    assert t.etat == "terminee", t.message
+    d.refresh_from_db()
+    seen_by_cdg = sorted((f["rule"], f.get("piece")) for f in d.controle["constats"])
+    assert ("PIECE-MANQUANTE", "expertise_medicale") in seen_by_cdg
+    for piece in ("af3", "af4", "fiche_de_poste"):
+        assert ("PIECE-MANQUANTE", piece) not in seen_by_cdg, piece
+    page_check = services.bundle(d).report.as_dict()["findings"]
+    assert seen_by_cdg == sorted((f["rule"], f.get("piece")) for f in page_check)
+    # The collectivité's report says the same for this agent.
+    report = json.loads(b"".join(c.get(f"/cdg/rapports/{t.pk}/rapport.json").streaming_content))
+    text = json.dumps(report, ensure_ascii=False)
+    assert "expertise_medicale" in text and "Durand".upper() in text.upper()

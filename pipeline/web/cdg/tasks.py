@@ -7,12 +7,11 @@ import traceback
 from pathlib import Path
 
 from django.conf import settings
-from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
 from pipeline import fsutil
 from pipeline.errors import InvalidInput
-from pipeline.web.desk import engine, services
+from pipeline.web.desk import services
 from pipeline.web.desk.models import Dossier, Tache
 from pipeline.web.desk.tasks import _guard, _progress
 
@@ -24,17 +23,6 @@ GENRE_LOT = "depot_lot"
 
 def reports_dir(tache: Tache) -> Path:
     return Path(settings.DATA_DIR) / "rapports_cdg" / str(tache.pk)
-
-
-def _store(dossier: Dossier, report) -> None:
-    """What the desk keeps of a check (as the dossier page's own check does): no medical text."""
-    data = report.as_dict()
-    dossier.controle = {"statut": data["status"], "pieces": data["pieces"], "constats": data["findings"],
-                        "le": timezone.now().isoformat()}
-    dossier.bloquants = report.count("bloquant")
-    dossier.avertissements = report.count("avertissement")
-    dossier.save(update_fields=["controle", "bloquants", "avertissements"])
-    services.refresh(dossier)
 
 
 def _claim(tache: Tache) -> bool:
@@ -55,8 +43,9 @@ def controle_lot_now(tache: Tache) -> None:
     reports = []
     for i, d in enumerate(dossiers):
         _progress(tache, int(5 + 85 * i / len(dossiers)), f"Contrôle du dossier {i + 1} sur {len(dossiers)}")
-        report = engine.check_dossier(services.recus_dir(d), services.write_source(d), d.profil or None, jobs=1)
-        _store(d, report)
+        # The dossier page's own check (pipeline bundle: produced and received pièces together),
+        # so the CDG and the collectivité see the same findings for the same dossier.
+        report = services.bundle(d).report
         # The desk's collectivité is the addressee, whatever the description's spelling.
         report.collectivite = {**(report.collectivite or {}), "nom": coll.nom, "siret": coll.siret or None}
         reports.append(report)
