@@ -155,6 +155,7 @@ def bundle(dossier):
             piece.medicale = is_medical(piece.piece_id)
             piece.save(update_fields=["piece_id", "medicale"])
     data = result.report.as_dict()
+    keep_crops(dossier, result.report.findings, data["findings"])
     dossier.controle = {"statut": result.status_label, "pieces": [p.as_dict() for p in result.pieces],
                         "constats": data["findings"], "notes": result.notes, "le": timezone.now().isoformat()}
     dossier.bloquants = len(result.blocking)
@@ -162,6 +163,33 @@ def bundle(dossier):
     dossier.save(update_fields=["controle", "bloquants", "avertissements"])
     refresh(dossier)
     return result
+
+
+_PNG = "data:image/png;base64,"
+
+
+def crops_dir(dossier) -> Path:
+    """Outside the dossier's folder: `pipeline bundle` reads every file there as a pièce."""
+    from django.conf import settings
+
+    return Path(settings.DATA_DIR) / "extraits" / str(dossier.uid)
+
+
+def keep_crops(dossier, findings: list, constats: list[dict]) -> None:
+    """The page zone of each field finding (the crop the check drew for its HTML report), kept
+    owner-only so the dossier page shows the evidence next to the finding; `constats[i]["extrait"]`
+    names it. The crops of an older check go first: a crop never outlives its finding."""
+    import base64
+    import shutil
+
+    folder = crops_dir(dossier)
+    shutil.rmtree(folder, ignore_errors=True)
+    for i, (f, c) in enumerate(zip(findings, constats)):
+        image = str((getattr(f, "evidence", None) or {}).get("image") or "")
+        if image.startswith(_PNG):
+            name = f"constat_{i}.png"
+            fsutil.write_bytes(folder / name, base64.b64decode(image[len(_PNG):]))
+            c["extrait"] = name
 
 
 def is_medical(piece_id: str) -> bool:

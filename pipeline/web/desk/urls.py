@@ -21,6 +21,7 @@ urlpatterns = [
     path("dossiers/<str:uid>/documents/<str:name>", views.fichier, name="fichier"),
     path("dossiers/<str:uid>/pieces/<int:pk>/", views.piece, name="piece"),
     path("dossiers/<str:uid>/pieces/<int:pk>/apercu.png", views.apercu, name="apercu"),
+    path("dossiers/<str:uid>/constats/<int:n>/extrait.png", views.extrait, name="extrait"),
     path("taches/<int:pk>/", views.tache_etat, name="tache"),
     path("cdg/export.csv", cdg.export_csv, name="export_csv"),
 ]

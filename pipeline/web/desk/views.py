@@ -546,6 +546,23 @@ def apercu(request, uid, pk):
 
 
 @require_GET
+def extrait(request, uid, n: int):
+    """The page zone a finding is about (kept by the last check), behind the dossier's right."""
+    d = access.dossier_or_404(request.user, uid)
+    constats = (d.controle or {}).get("constats") or []
+    if not 0 <= n < len(constats) or constats[n].get("extrait") != f"constat_{n}.png":
+        raise Http404("Extrait introuvable.")
+    path = services.crops_dir(d) / f"constat_{n}.png"
+    if not path.is_file():
+        raise Http404("Extrait introuvable.")
+    c = constats[n]
+    access.audit(request, "extrait de page d'une pièce (constat)", d, c.get("piece") or "", c.get("file") or "")
+    resp = HttpResponse(path.read_bytes(), content_type="image/png")
+    resp["Cache-Control"] = "no-store"
+    return resp
+
+
+@require_GET
 def final_zip(request, uid):
     d = access.dossier_or_404(request.user, uid)
     files = services.final_files(d)
