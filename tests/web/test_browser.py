@@ -151,7 +151,14 @@ def test_gestionnaire_path_in_browser(page, desk_server, desk_data, completed_fo
     page.click("button:has-text('Construire les documents')")
     page.wait_for_url(re.compile(r"/dossiers/[^/]+/$"))
     _wait_task(page, "#documents", 420)
+    # Each produced document shows its first page, drawn from the PDF (a real image, not a broken one).
+    page.wait_for_function("() => [...document.querySelectorAll('#documents img.apercu')].length >= 3 && "
+                           "[...document.querySelectorAll('#documents img.apercu')].every(i => i.complete && i.naturalWidth > 50)")
     _shot(page, "05_dossier_construit")
+    base = page.url.rstrip("/")
+    assert page.request.get(base + "/apercus/af3.pdf.png").headers["content-type"] == "image/png"
+    for name in ("manifest.json", "dossier.yaml", "..%2F..%2Fdesk.sqlite3"):  # only what the build listed
+        assert page.request.get(base + f"/apercus/{name}.png").status == 404, name
     checklist = page.inner_text("#checklist")
     assert "AF3" in checklist or "af3" in checklist.lower()
 

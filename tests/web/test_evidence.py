@@ -69,3 +69,4 @@ def test_the_crop_of_the_page_is_shown_next_to_the_finding(cdg_world, af4_withou
     assert not any(x["rule"] == "AF4-QUORUM" for x in d.controle["constats"])
     assert c.get(url).status_code == 404
     assert not (services.crops_dir(d) / f"constat_{n}.png").exists()
+

@@ -19,6 +19,7 @@ urlpatterns = [
     path("dossiers/<str:uid>/deposer/", views.deposer, name="deposer"),
     path("dossiers/<str:uid>/calendrier.ics", views.ics, name="ics"),
     path("dossiers/<str:uid>/documents/<str:name>", views.fichier, name="fichier"),
+    path("dossiers/<str:uid>/apercus/<str:name>.png", views.document_apercu, name="document_apercu"),
     path("dossiers/<str:uid>/pieces/<int:pk>/", views.piece, name="piece"),
     path("dossiers/<str:uid>/pieces/<int:pk>/apercu.png", views.apercu, name="apercu"),
     path("dossiers/<str:uid>/constats/<int:n>/extrait.png", views.extrait, name="extrait"),

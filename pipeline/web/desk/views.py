@@ -447,10 +447,32 @@ def fichier(request, uid, name):
         return _send(request, d, bd / name, name, "archive", "téléchargement de l'archive")
     if name == "liste_des_pieces.txt":
         return _send(request, d, bd / name, name, "liste", "téléchargement")
+    entry = _produced(man, name)
+    return _send(request, d, bd / name, name, entry.get("piece_id") or "", "téléchargement d'un document produit")
+
+
+def _produced(man: dict, name: str) -> dict:
+    """The manifest's entry of a produced PDF: only names it lists (no path walking)."""
     entry = next((f for f in man.get("files", []) if f["file"] == name and "/" not in name), None)
     if entry is None:
         raise Http404("Fichier introuvable.")
-    return _send(request, d, bd / name, name, entry.get("piece_id") or "", "téléchargement d'un document produit")
+    return entry
+
+
+@require_GET
+def document_apercu(request, uid, name):
+    """First page of a produced document as a small PNG (the preview beside its link)."""
+    d = access.dossier_or_404(request.user, uid)
+    man = services.manifest(d)
+    if man is None or not name.endswith(".pdf"):
+        raise Http404("Aucun document produit.")
+    entry = _produced(man, name)
+    path = services.build_dir(d) / name
+    if not path.is_file():
+        raise Http404("Fichier introuvable.")
+    if services.is_medical(entry.get("piece_id") or ""):
+        access.audit(request, "aperçu d'un document produit", d, entry.get("piece_id") or "", name)
+    return _png(_thumbnail(path, "application/pdf"))
 
 
 @require_GET
@@ -525,8 +547,12 @@ def apercu(request, uid, pk):
         raise Http404("Pièce introuvable.")
     if services.is_medical(p.piece_id):
         access.audit(request, "aperçu d'une pièce reçue", d, p.piece_id, p.nom)
+    return _png(_thumbnail(path, p.type_mime))
+
+
+def _thumbnail(path: Path, mime: str) -> bytes:
     buf = io.BytesIO()
-    if p.type_mime == "application/pdf":
+    if mime == "application/pdf":
         import pypdfium2 as pdfium
 
         pdf = pdfium.PdfDocument(str(path))
@@ -540,7 +566,11 @@ def apercu(request, uid, pk):
         with Image.open(path) as im:
             im.thumbnail((300, 420))
             im.convert("L").save(buf, "PNG")
-    resp = HttpResponse(buf.getvalue(), content_type="image/png")
+    return buf.getvalue()
+
+
+def _png(data: bytes) -> HttpResponse:
+    resp = HttpResponse(data, content_type="image/png")
     resp["Cache-Control"] = "no-store"
     return resp
 
@@ -557,9 +587,7 @@ def extrait(request, uid, n: int):
         raise Http404("Extrait introuvable.")
     c = constats[n]
     access.audit(request, "extrait de page d'une pièce (constat)", d, c.get("piece") or "", c.get("file") or "")
-    resp = HttpResponse(path.read_bytes(), content_type="image/png")
-    resp["Cache-Control"] = "no-store"
-    return resp
+    return _png(path.read_bytes())
 
 
 @require_GET
