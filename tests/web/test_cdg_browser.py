@@ -41,6 +41,11 @@ def test_cdg_batch_check_in_the_browser(desk_server, cdg_world, tmp_path):
             row.locator("a:has-text('PDF')").click()
         pdf_path = tmp_path / "rapport.pdf"
         dl.value.save_as(pdf_path)
+        page.click("text=Centre de gestion")
+        page.click("text=En-tête des rapports")
+        expect(page.locator("h1")).to_have_text("En-tête des rapports")
+        assert page.input_value("#id_signataire") == "Anne Lecomte"
+        keep_screenshot(page, "cdg_entete")
     with pdfplumber.open(pdf_path) as pdf:
         text = "\n".join(pg.extract_text() or "" for pg in pdf.pages)
     assert "Centre de gestion de la Manche" in text and "Anne Lecomte" in text

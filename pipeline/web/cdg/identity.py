@@ -1,14 +1,17 @@
-"""The letterhead of a centre's reports: its record in the desk (name, address, signatory).
+"""The letterhead of a centre's reports: its record in the desk (name, service, address,
+telephone, e-mail, signatory, logo — edited on the « En-tête des rapports » page).
 
-A centre that wants its logo, service, telephone and e-mail on the letter points
-PIPELINE_CDG at its own cdg.yaml (same file as `pipeline check --cdg`); the desk's record
-wins where it says something. Without it, nothing of the installed example is printed.
+A centre may also point PIPELINE_CDG at its own cdg.yaml (same file as `pipeline check
+--cdg`); the desk's record wins where it says something. Without it, nothing of the
+installed example is printed.
 """
 from __future__ import annotations
 
 import os
 import re
 from pathlib import Path
+
+from django.conf import settings
 
 from pipeline.check.cdg import Cdg, Signataire, load_cdg
 
@@ -23,7 +26,12 @@ def of(cdg_record) -> Cdg:
     city = m.group(1) if m else (base.ville if base else "")
     sig = Signataire(nom=cdg_record.signataire or (base.signataire.nom if base else "Le service retraites"),
                      qualite=cdg_record.qualite_signataire or (base.signataire.qualite if base else ""))
+    own = {"service": cdg_record.service, "telephone": cdg_record.telephone, "email": cdg_record.courriel}
+    logo = str(Path(settings.DATA_DIR) / cdg_record.logo) if cdg_record.logo else None
     if base is not None:
-        return base.model_copy(update={"nom": cdg_record.nom, "adresse": lines or base.adresse, "signataire": sig,
-                                       "ville": city})
-    return Cdg(nom=cdg_record.nom, adresse=lines, signataire=sig, ville=city or "—", logo=None, source="")
+        update = {"nom": cdg_record.nom, "adresse": lines or base.adresse, "signataire": sig, "ville": city,
+                  **{k: v for k, v in own.items() if v}}
+        if logo:
+            update["logo"] = logo
+        return base.model_copy(update=update)
+    return Cdg(nom=cdg_record.nom, adresse=lines, signataire=sig, ville=city or "—", logo=logo, source="", **own)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import lots, seances, views
+from . import entete, lots, seances, views
 
 app_name = "cdg"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("tableau.csv", views.tableau_csv, name="tableau_csv"),
     path("controle/", views.controle_lot, name="controle"),
     path("rapports/<int:pk>/rapport.<str:ext>", views.rapport, name="rapport"),
+    path("en-tete/", entete.entete, name="entete"),
     path("numerisation/", views.numerisation, name="numerisation"),
     path("numerisation/attribuer/", views.attribuer, name="attribuer"),
     path("numerisation/liberer/", views.liberer, name="liberer"),

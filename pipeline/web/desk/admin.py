@@ -23,6 +23,7 @@ admin.site.register(User, CompteAdmin)
 @admin.register(Cdg)
 class CdgAdmin(admin.ModelAdmin):
     list_display = ["nom", "signataire"]
+    exclude = ["logo"]  # a file the desk re-encoded, sent on the centre's « En-tête des rapports » page
 
 
 @admin.register(Collectivite)

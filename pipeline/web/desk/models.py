@@ -17,6 +17,11 @@ class Cdg(models.Model):
     adresse = models.TextField("adresse", blank=True)
     signataire = models.CharField("signataire", max_length=200, blank=True)
     qualite_signataire = models.CharField("qualité du signataire", max_length=200, blank=True)
+    service = models.CharField("service", max_length=200, blank=True)
+    telephone = models.CharField("téléphone", max_length=40, blank=True)
+    courriel = models.EmailField("courriel", blank=True)
+    # The logo as the desk re-encoded it (PNG), relative to the data folder; empty: no logo.
+    logo = models.CharField("logo", max_length=300, blank=True)
 
     class Meta:
         verbose_name = "centre de gestion"
