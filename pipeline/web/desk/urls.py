@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import cdg, views
+from . import cdg, premier, views
 
 app_name = "desk"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("premier-compte/", premier.premier_compte, name="premier_compte"),
     path("dossiers/nouveau/", views.dossier_new, name="nouveau"),
     path("dossiers/importer/", views.dossier_import, name="importer"),
     path("dossiers/<str:uid>/", views.dossier, name="dossier"),
