@@ -102,7 +102,13 @@ def test_create_a_seance_and_put_dossiers_on_its_agenda(secretariat, cdg_world):
     assert set(s.inscriptions.values_list("dossier__reference", flat=True)) == {
         cdg_world["valognes"].reference, secretariat["d01"].reference}
     assert c.get(f"/cdg/seances/{pk}/dossiers/{cdg_world['bayeux'].uid}/af4.pdf").status_code == 404
-
+    # The administrator finds the séance and its agenda in « Administration »; nobody else does.
+    admin = client_for("admin")
+    listing = admin.get("/admin/desk/seance/").content.decode()
+    assert "Séances du conseil médical" in listing and "Centre de gestion de la Manche" in listing
+    detail = admin.get(f"/admin/desk/seance/{pk}/change/").content.decode()
+    assert cdg_world["valognes"].reference in detail and "Dossiers inscrits" in detail
+    assert c.get("/admin/desk/seance/").status_code == 302
 
 
 def _pdf_text(data: bytes) -> str:

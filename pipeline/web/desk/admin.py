@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 
-from .models import Cdg, Collectivite, Dossier, Journal, Profil
+from .models import Cdg, Collectivite, Dossier, Journal, Profil, Seance, SeanceDossier
 
 
 class ProfilInline(admin.StackedInline):
@@ -57,3 +57,27 @@ class JournalAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class InscriptionInline(admin.TabularInline):
+    model = SeanceDossier
+    fields = ["dossier", "af4", "ajoute_le"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = "dossier inscrit"
+    verbose_name_plural = "dossiers inscrits"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Seance)
+class SeanceAdmin(admin.ModelAdmin):
+    # The secretariat keeps séances on its own screen; here the administrator sees them and may
+    # correct a date, a place or a centre.
+    list_display = ["date", "formation", "cdg", "lieu", "seconde_convocation"]
+    list_filter = ["cdg", "formation"]
+    date_hierarchy = "date"
+    fields = ["cdg", "formation", "date", "lieu", "departement", "seconde_convocation", "membres"]
+    inlines = [InscriptionInline]
