@@ -49,6 +49,33 @@ def page(desk_server):
         browser.close()
 
 
+def _resident_libreoffice(data_dir: Path) -> bool:
+    """A resident LibreOffice (unoserver's private profile) among the children of the desk's
+    task consumer for this data folder."""
+    procs = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            env = (d / "environ").read_bytes().split(b"\0")
+        except (OSError, ValueError, IndexError):
+            continue
+        procs[int(d.name)] = (cmd, ppid, env)
+    consumers = {pid for pid, (cmd, _, env) in procs.items()
+                 if "run_huey" in cmd and f"PIPELINE_DATA={data_dir.resolve()}".encode() in env}
+
+    def under_consumer(pid: int) -> bool:
+        while pid in procs and pid > 1:
+            if pid in consumers:
+                return True
+            pid = procs[pid][1]
+        return False
+
+    return any("pipeline-lo-" in cmd and under_consumer(pid) for pid, (cmd, _, _) in procs.items())
+
+
 def _shot(page, name: str) -> None:
     keep_screenshot(page, name)
 
@@ -151,6 +178,9 @@ def test_gestionnaire_path_in_browser(page, desk_server, desk_data, completed_fo
     page.click("button:has-text('Construire les documents')")
     page.wait_for_url(re.compile(r"/dossiers/[^/]+/$"))
     _wait_task(page, "#documents", 420)
+    # The build went through a LibreOffice kept running by the task consumer: it is still there
+    # for the next click (no cold start each time).
+    assert _resident_libreoffice(desk_data), "aucun LibreOffice résident sous la file des travaux du bureau"
     # Each produced document shows its first page, drawn from the PDF (a real image, not a broken one).
     page.wait_for_function("() => [...document.querySelectorAll('#documents img.apercu')].length >= 3 && "
                            "[...document.querySelectorAll('#documents img.apercu')].every(i => i.complete && i.naturalWidth > 50)")

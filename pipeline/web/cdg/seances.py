@@ -17,7 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from pipeline.web.desk import access, services, tasks, uploads
+from pipeline.web.desk import access, engine, services, tasks, uploads
 from pipeline.web.desk.models import Cdg, Role, Seance, SeanceDossier, Tache
 from pipeline.web.desk.views import _forbidden, _send
 
@@ -173,7 +173,8 @@ def af4_prefilled(model, s: Seance) -> bytes:
     spec = documents.DOCUMENTS["af4"]
     when = d.dossier.date_etablissement
     docx = render_docx("af4", ctx, when)
-    pdf = convert_plans([Plan(d, [Rendered("af4", spec.piece_id, ctx["code"], spec.titre, False, docx)], [])])[0]["af4"]
+    pdf = convert_plans([Plan(d, [Rendered("af4", spec.piece_id, ctx["code"], spec.titre, False, docx)], [])],
+                        converter=engine.converter())[0]["af4"]
     return stamp_pdf(pdf, dossier_id=d.dossier.id, piece_id=spec.piece_id or "af4", code=ctx["code"], when=when,
                      title=spec.titre, id_seed=hashlib.sha256(docx).hexdigest().encode(), label=spec.titre).data
 

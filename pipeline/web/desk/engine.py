@@ -32,6 +32,14 @@ def build_steps():
     return plan, convert_plans, finish
 
 
+def converter():
+    """The process's resident LibreOffice (started at the first conversion, restarted if it dies):
+    a click on « Construire » does not pay LibreOffice's cold start each time."""
+    from pipeline.build.convert import get_converter
+
+    return get_converter()
+
+
 def check_dossier(folder, dossier_yaml=None, profile=None, jobs=1):
     return _check_dossier(folder, dossier_yaml, profile, jobs=jobs)
 

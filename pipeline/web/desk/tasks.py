@@ -50,7 +50,7 @@ def construire_now(tache: Tache) -> None:
     _progress(tache, 15, "Remplissage des documents")
     p = plan(model)
     _progress(tache, 35, f"Conversion en PDF de {len(p.docs)} documents (LibreOffice)")
-    pdfs = convert_plans([p])[0]
+    pdfs = convert_plans([p], converter=engine.converter())[0]
     _progress(tache, 85, "Pied de page, codes QR, lot PEP'S et archive")
     # The command line's layout: DOSSIER/<dossier id>/ (pipeline build DOSSIER/dossier.yaml -o DOSSIER).
     dossier.reference = model.dossier.id[:64]
