@@ -298,7 +298,9 @@ def test_stage_is_pipeline_status_worded_for_the_desk(two):
     from pipeline.web.desk.uploads import dossier_dir
 
     a, b = two
-    for d in (a, b):
+    for d, owner in ((a, "gest_a"), (b, "gest_b")):
+        # What the person sees: the page (whether or not a queue consumer has run the re-check yet).
+        assert client_for(owner).get(f"/dossiers/{d.uid}/").status_code == 200
         d.refresh_from_db()
         st = dossier_status(dossier_dir(d))
         assert d.stade == st.stage and st.stage in STAGES
