@@ -5,25 +5,11 @@ from __future__ import annotations
 
 import io
 
-import pytest
-
 from tests.web.conftest import _cdg_dossier, client_for
+from tests.web.test_cdg_seances import quorum_af4  # noqa: F401  (fixture)
 
 
-@pytest.fixture(scope="module")
-def af4_without_quorum(tmp_path_factory):
-    """A completed AF4 of sample case 01 with too few members present, drawn by the sample generator."""
-    from tests.fixtures_samples import load_generator
-
-    g = load_generator()
-    base = g.complete_spec(g.case_dirs("01")[0])
-    spec = next(s for s in g.defect_specs({base.name: base}) if s.name == "AF4-QUORUM")
-    path = tmp_path_factory.mktemp("af4_quorum") / "af4_quorum.pdf"
-    path.write_bytes(g._standin("af4", spec.d, spec, "autre"))
-    return path
-
-
-def test_the_crop_of_the_page_is_shown_next_to_the_finding(cdg_world, af4_without_quorum):
+def test_the_crop_of_the_page_is_shown_next_to_the_finding(cdg_world, quorum_af4):  # noqa: F811
     from django.contrib.auth.models import User
     from django.core.files.uploadedfile import SimpleUploadedFile
     from PIL import Image
@@ -34,7 +20,7 @@ def test_the_crop_of_the_page_is_shown_next_to_the_finding(cdg_world, af4_withou
     saintlo = cdg_world["saintlo"].collectivite
     d = _cdg_dossier(saintlo, "01_non_imputable_toutes_fonctions")
     gest = User.objects.get(username="gest_a")
-    accepted = [uploads.examine(SimpleUploadedFile("af4_quorum.pdf", af4_without_quorum.read_bytes()))]
+    accepted = [uploads.examine(SimpleUploadedFile("af4_quorum.pdf", quorum_af4.read_bytes()))]
     (piece,), _ = uploads.file_pieces(d, accepted, gest)
     services.bundle(d)
     d.refresh_from_db()
