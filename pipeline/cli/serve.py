@@ -51,8 +51,9 @@ def serve(
         os.environ["PIPELINE_ALLOWED_HOSTS"] = f"{host},127.0.0.1,localhost"
     _setup(data)
     _migrate()
-    from django.contrib.auth import get_user_model
     from waitress import serve as waitress_serve
+
+    from pipeline.web.desk.premier import first_use_key
 
     from pipeline.web.wsgi import application
 
@@ -68,9 +69,11 @@ def serve(
 
     signal.signal(signal.SIGTERM, stop)
     typer.echo(f"Bureau web ouvert sur http://{host}:{port}/  (données : {data.resolve()}) — Ctrl+C pour arrêter")
-    if not get_user_model().objects.exists():
-        typer.echo(f"Aucun compte pour l'instant : ouvrez http://127.0.0.1:{port}/ sur ce poste pour créer "
-                   f"l'administrateur (ou : pipeline serve createadmin --data {data}).")
+    key = first_use_key()
+    if key:
+        typer.echo(f"Aucun compte pour l'instant. Première utilisation : ouvrez sur ce poste\n"
+                   f"    http://127.0.0.1:{port}/premier-compte/?cle={key}\n"
+                   f"pour créer l'administrateur (ou : pipeline serve createadmin --data {data}).")
     try:
         waitress_serve(application, host=host, port=port, threads=8, ident="pipeline",
                        max_request_body_size=200 * 1024 * 1024, _quiet=True, **_proxy_options())

@@ -1,10 +1,12 @@
 """First use of a new desk, as a person who has read nothing: `pipeline serve` on an empty data
-folder, the browser on the server itself is sent to the first-use page, creates the
-administrator (passwords checked in French), lands on the desk logged in with a first
-collectivité, and the page is gone afterwards. From another address it never exists."""
+folder prints a first-use link; the login page says where it is; the link opened on the server
+itself creates the administrator (passwords checked in French) who lands on the desk with a
+first collectivité; the page is gone afterwards. Without the key, with a wrong one, or from
+another address, it never exists."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -60,7 +62,7 @@ def empty_desk(tmp_path):
             proc.kill()
 
 
-def _status(url: str) -> int:
+def _status(url) -> int:
     try:
         return urllib.request.urlopen(url, timeout=10).status
     except urllib.error.HTTPError as e:
@@ -72,17 +74,22 @@ def test_first_use_creates_the_administrator_in_the_browser(empty_desk):
     from playwright.sync_api import sync_playwright
 
     port, log = empty_desk
-    assert "Aucun compte pour l'instant" in log.read_text(encoding="utf-8")
+    printed = log.read_text(encoding="utf-8")
+    assert "Aucun compte pour l'instant" in printed
+    link = re.search(r"http://127\.0\.0\.1:\d+/premier-compte/\?cle=[\w-]+", printed).group(0)
+    key = link.split("cle=")[1]
+    assert _status(link.split("?")[0]) == 404 and _status(link[:-3] + "xyz") == 404  # no key, wrong key
     outside = _outside_address()
-    if outside:  # from another computer the page does not exist, even before any account
+    if outside:  # from another computer the page does not exist, even with the key
         assert _status(f"http://{outside}:{port}/connexion/") == 200  # the desk answers there…
-        assert _status(f"http://{outside}:{port}/premier-compte/") == 404  # …but not this page
+        assert _status(f"http://{outside}:{port}/premier-compte/?cle={key}") == 404  # …but not this page
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_context(locale="fr-FR").new_page()
         page.goto(f"http://127.0.0.1:{port}/")
-        assert page.url.endswith("/premier-compte/"), page.url
+        assert "Aucun compte n'existe encore" in page.inner_text("#sans-compte")
+        page.goto(link)
         assert page.locator("h1").inner_text() == "Première utilisation du bureau"
         page.fill("#id_username", "responsable")
         page.fill("#id_password1", "court")
@@ -101,6 +108,7 @@ def test_first_use_creates_the_administrator_in_the_browser(empty_desk):
         assert "Commune de Carentan" in page.inner_text("#collectivite")
         browser.close()
 
-    # Once an account exists the page is gone, and the login page is the way in.
-    assert _status(f"http://127.0.0.1:{port}/premier-compte/") == 404
-    assert "Connexion" in urllib.request.urlopen(f"http://127.0.0.1:{port}/connexion/", timeout=10).read().decode()
+    # Once an account exists the page is gone, key and all, and the login page is the way in.
+    assert _status(link) == 404
+    login = urllib.request.urlopen(f"http://127.0.0.1:{port}/connexion/", timeout=10).read().decode()
+    assert "Connexion" in login and "Aucun compte" not in login

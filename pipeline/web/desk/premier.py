@@ -1,14 +1,20 @@
-"""First use of a new desk: while no account exists, the person at the server's own keyboard
+"""First use of a new desk: while no account exists, the person who started `pipeline serve`
 creates the administrator in the browser (the same checks as `pipeline serve createadmin`),
 and may name a first collectivité so that a dossier can be started at once.
 
-Only from the server itself (loopback) and only while the desk has no account: afterwards, or
-from anywhere else, the page does not exist."""
+The page answers only on the server itself (loopback), only while the desk has no account, and
+only with the one-time key that `pipeline serve` printed in its terminal (as Jupyter does): a
+reverse proxy on the same machine makes every visitor look local, the key does not travel.
+Anywhere else, or afterwards, the page does not exist."""
 from __future__ import annotations
 
+import hmac
 import ipaddress
+import secrets
+from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_not_required
@@ -18,7 +24,25 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from pipeline import fsutil
+
 from .models import Collectivite
+
+
+def _key_file() -> Path:
+    return Path(settings.DATA_DIR) / "premier_compte.cle"
+
+
+def first_use_key() -> str | None:
+    """The one-time key of the first-use page while the desk has no account (made on first call,
+    owner-only); None once an account exists."""
+    if get_user_model().objects.exists():
+        _key_file().unlink(missing_ok=True)
+        return None
+    path = _key_file()
+    if not path.is_file():
+        fsutil.write_text(path, secrets.token_urlsafe(24))
+    return path.read_text(encoding="utf-8").strip()
 
 
 def open_now(request) -> bool:
@@ -26,7 +50,11 @@ def open_now(request) -> bool:
         local = ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
     except ValueError:
         local = False
-    return local and not get_user_model().objects.exists()
+    if not local or get_user_model().objects.exists():
+        return False
+    path = _key_file()
+    given = request.POST.get("cle") or request.GET.get("cle") or ""
+    return path.is_file() and hmac.compare_digest(given.encode(), path.read_text(encoding="utf-8").strip().encode())
 
 
 class PremierCompteForm(UserCreationForm):
@@ -56,20 +84,21 @@ def premier_compte(request):
             nom = form.cleaned_data["collectivite"].strip()
             if nom:
                 Collectivite.objects.get_or_create(nom=nom)
+        _key_file().unlink(missing_ok=True)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Compte administrateur créé. Créez maintenant un dossier, ou les comptes des "
                                   "gestionnaires et du centre de gestion dans « Administration ».")
         return redirect("desk:home")
-    return render(request, "desk/premier_compte.html", {"form": form})
+    return render(request, "desk/premier_compte.html", {"form": form, "cle": request.GET.get("cle") or
+                                                        request.POST.get("cle", "")})
 
 
 class Connexion(LoginView):
-    """Django's login; on a desk without any account, the person at the server is sent to the
-    first-use page instead of a form no one can fill."""
+    """Django's login; on a desk without any account it says where the first-use link is."""
 
     redirect_authenticated_user = True
 
-    def get(self, request, *args, **kwargs):
-        if open_now(request):
-            return redirect("desk:premier_compte")
-        return super().get(request, *args, **kwargs)
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["sans_compte"] = not get_user_model().objects.exists()
+        return ctx
