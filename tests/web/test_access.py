@@ -150,6 +150,8 @@ def test_medical_piece_access_is_journaled_and_admin_reads_it(two):
     admin = client_for("admin").get("/admin/desk/journal/")
     assert admin.status_code == 200 and "gest_b" in admin.content.decode() and p.nom in admin.content.decode()
     assert client_for("gest_b").get("/admin/desk/journal/").status_code == 302
+    # A dossier starts on the desk, where its description is checked, not as an empty admin row.
+    assert client_for("admin").get("/admin/desk/dossier/add/").status_code == 403
 
 
 def _drop(c, d, *files):

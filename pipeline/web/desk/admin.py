@@ -41,6 +41,9 @@ class DossierAdmin(admin.ModelAdmin):
     fields = ["reference", "collectivite", "stade", "action", "echeance", "valide"]
     readonly_fields = fields
 
+    def has_add_permission(self, request):
+        return False  # a dossier starts on the desk (« Nouveau dossier »), where its description is checked
+
 
 @admin.register(Journal)
 class JournalAdmin(admin.ModelAdmin):
