@@ -108,7 +108,9 @@ class PieceRecue(models.Model):
     taille = models.IntegerField()
     pages = models.IntegerField(default=0)
     type_mime = models.CharField(max_length=60)
-    piece_id = models.CharField("pièce", max_length=60, blank=True)
+    piece_id = models.CharField("pièce", max_length=60, blank=True)  # the first one, when the file holds several
+    # A file holding several pièces (a whole scanned dossier, AF3 + AF4): [{piece, first_page, last_page}].
+    parties = models.JSONField("pièces du fichier", default=list, blank=True)
     medicale = models.BooleanField(default=True)  # until identified, treated as medical
     recue_par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recue_le = models.DateTimeField(auto_now_add=True)

@@ -147,13 +147,20 @@ def bundle(dossier):
     build_dir(dossier), final_dir(dossier)  # legacy folders renamed first
     pieces = list(dossier.pieces.all())
     result = bundle_dossier(dossier_dir(dossier), jobs=1)
-    by_file = {f["file"]: f for f in result.report.files}
+    by_file: dict[str, list[dict]] = {}
+    for f in result.report.files:  # one entry per pièce: a file holding several has several
+        by_file.setdefault(f["file"], []).append(f)
     for piece in pieces:
-        info = by_file.get(piece.chemin)
-        if info is not None:
-            piece.piece_id = (info.get("piece") if info.get("lisible", True) else "") or ""
-            piece.medicale = is_medical(piece.piece_id)
-            piece.save(update_fields=["piece_id", "medicale"])
+        parts = by_file.get(piece.chemin)
+        if parts is None:
+            continue
+        known = [p for p in parts if p.get("lisible", True) and p.get("piece")]
+        piece.piece_id = known[0]["piece"] if known else ""
+        piece.parties = [{"piece": p["piece"], "first_page": p.get("first_page"), "last_page": p.get("last_page")}
+                         for p in known] if len(parts) > 1 else []
+        # Medical if any of its parts is, or if a part is not recognised.
+        piece.medicale = len(known) < len(parts) or any(is_medical(p["piece"]) for p in known) or not known
+        piece.save(update_fields=["piece_id", "parties", "medicale"])
     data = result.report.as_dict()
     keep_crops(dossier, result.report.findings, data["findings"])
     dossier.controle = {"statut": result.status_label, "pieces": [p.as_dict() for p in result.pieces],

@@ -304,7 +304,7 @@ def dossier(request, uid):
     taches = list(d.taches.all()[:5])
     en_cours = next((t for t in taches if t.etat in (Tache.Etat.ATTENTE, Tache.Etat.EN_COURS)), None)
     recues = list(d.pieces.all())
-    pieces = [{"p": p, "libelle": engine.piece_label(p.piece_id) if p.piece_id else ""} for p in recues]
+    pieces = [{"p": p, "libelle": _received_label(p)} for p in recues]
     checklist = _with_received(checklist, recues)
     constats = d.controle.get("constats", []) if d.controle else []
     _, problems = wizard.validate(d.yaml) if not d.valide else (None, [])
@@ -317,13 +317,29 @@ def dossier(request, uid):
         "max_mb": settings.UPLOAD_MAX_BYTES // 1048576, "max_pages": settings.UPLOAD_MAX_PAGES})
 
 
+def _received_ids(p) -> list[str]:
+    return [x["piece"] for x in p.parties] if p.parties else ([p.piece_id] if p.piece_id else [])
+
+
+def _received_label(p) -> str:
+    """What the check recognised in a received file; each pièce with its pages when it holds several."""
+    if not p.parties:
+        return engine.piece_label(p.piece_id) if p.piece_id else ""
+    out = []
+    for x in p.parties:
+        a, b = x.get("first_page"), x.get("last_page")
+        pages = f"p. {a}" if a == b else f"p. {a} à {b}"
+        out.append(f"{engine.piece_label(x['piece'])} ({pages})")
+    return " ; ".join(out)
+
+
 def _with_received(checklist: list[dict], recues) -> list[dict]:
     """The build's checklist with the pièces received since: the build only knows what it
     produced, the person needs to see that the AF3 came back."""
     first = {}
     for p in recues:
-        if p.piece_id:
-            first.setdefault(p.piece_id, p)
+        for piece_id in _received_ids(p):
+            first.setdefault(piece_id, p)
     out = []
     for row in checklist:
         p = first.get(row.get("id"))
@@ -424,10 +440,12 @@ def tache_etat(request, pk):
 
 # --- files ---------------------------------------------------------------------------------
 
-def _send(request, d, path: Path, name: str, piece_id: str, action: str, inline=False):
+def _send(request, d, path: Path, name: str, piece_id: str, action: str, inline=False, medical=None):
     if not path.is_file():
         raise Http404("Fichier introuvable.")
-    if services.is_medical(piece_id) or piece_id == "archive":
+    if medical is None:
+        medical = services.is_medical(piece_id)
+    if medical or piece_id == "archive":
         access.audit(request, action, d, piece_id, name)
     ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
     resp = FileResponse(open(path, "rb"), content_type=ctype, as_attachment=not inline, filename=name)
@@ -534,7 +552,8 @@ def _piece(request, uid, pk):
 @require_GET
 def piece(request, uid, pk):
     d, p = _piece(request, uid, pk)
-    return _send(request, d, uploads.dossier_dir(d) / p.chemin, p.nom, p.piece_id, "ouverture d'une pièce reçue",
+    return _send(request, d, uploads.dossier_dir(d) / p.chemin, p.nom, ",".join(_received_ids(p))[:60],
+                 "ouverture d'une pièce reçue", medical=p.medicale,
                  inline=p.type_mime == "application/pdf")
 
 
@@ -545,8 +564,8 @@ def apercu(request, uid, pk):
     path = uploads.dossier_dir(d) / p.chemin
     if not path.is_file():
         raise Http404("Pièce introuvable.")
-    if services.is_medical(p.piece_id):
-        access.audit(request, "aperçu d'une pièce reçue", d, p.piece_id, p.nom)
+    if p.medicale:  # a file holding several pièces is medical if one of them is
+        access.audit(request, "aperçu d'une pièce reçue", d, ",".join(_received_ids(p))[:60], p.nom)
     return _png(_thumbnail(path, p.type_mime))
 
 
