@@ -211,6 +211,7 @@ def test_table_filters_and_the_csv_follows_them(cdg_world):
             Dossier.objects.filter(pk=pk).update(**values)
 
 
+@pytest.mark.slow  # one build (LibreOffice)
 def test_batch_check_counts_the_produced_and_received_pieces_as_the_dossier_page(cdg_world, completed_forms):
     """A built dossier with its AF3 and AF4 back: the CDG's batch check finds what the dossier
     page's check finds (the produced fiche de poste and the dropped forms are not « manquantes »)."""
