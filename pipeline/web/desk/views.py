@@ -306,7 +306,8 @@ def dossier(request, uid):
     recues = list(d.pieces.all())
     pieces = [{"p": p, "libelle": _received_label(p)} for p in recues]
     checklist = _with_received(checklist, recues)
-    constats = d.controle.get("constats", []) if d.controle else []
+    constats = [{**c, "libelle": engine.piece_label(c["piece"]) if c.get("piece") else ""}
+                for c in (d.controle.get("constats", []) if d.controle else [])]
     _, problems = wizard.validate(d.yaml) if not d.valide else (None, [])
     return render(request, "desk/dossier.html", {
         "d": d, "stade": st, "documents": documents, "checklist": checklist, "taches": taches,
