@@ -119,7 +119,7 @@ def _pdf_text(data: bytes) -> str:
 
 
 @pytest.mark.slow  # one LibreOffice conversion (~2 s)
-def test_prefilled_af4_carries_the_seance_and_is_logged(secretariat):
+def test_prefilled_af4_carries_the_seance_and_is_logged(secretariat, cdg_world):
     from pipeline.web.desk.models import Journal
 
     c = client_for("secr50")
@@ -137,6 +137,25 @@ def test_prefilled_af4_carries_the_seance_and_is_logged(secretariat):
         assert nom in text, nom
     j = Journal.objects.all()[: Journal.objects.count() - before]
     assert [(x.utilisateur, x.piece, x.action) for x in j] == [("secr50", "af4", "téléchargement de l'AF4 pré-rempli")]
+
+    # Every AF4 of the séance in one zip: one PDF per dossier, the same text, each download logged.
+    import zipfile
+
+    valognes = cdg_world["valognes"]
+    _post(c, f"/cdg/seances/{pk}/inscrire/", {"dossiers": [str(valognes.uid)]})
+    before = Journal.objects.count()
+    r = c.get(f"/cdg/seances/{pk}/af4.zip")
+    assert r.status_code == 200 and r["Content-Type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(r.content)) as z:
+        names = sorted(z.namelist())
+        assert names == sorted([f"AF4_{d.reference}_2027-02-09.pdf", f"AF4_{valognes.reference}_2027-02-09.pdf"])
+        texts = {n: _pdf_text(z.read(n)) for n in names}
+    assert valognes.agent.split()[-1].upper() in texts[f"AF4_{valognes.reference}_2027-02-09.pdf"].upper()
+    assert all("Maison des services, Saint-Lô" in t for t in texts.values())
+    assert Journal.objects.count() == before + 2
+    # Another centre's séance, or a gestionnaire: nothing.
+    assert c.get(f"/cdg/seances/{secretariat['autre_seance'].pk}/af4.zip").status_code == 404
+    assert client_for("gest_a").get(f"/cdg/seances/{pk}/af4.zip").status_code == 403
 
 
 def test_scanned_af4_without_quorum_is_read_and_filed(secretariat, quorum_af4):

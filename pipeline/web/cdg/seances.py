@@ -197,6 +197,44 @@ def af4(request, pk, uid):
     return resp
 
 
+@require_GET
+def af4_zip(request, pk):
+    """Every dossier's pre-filled AF4 for the séance, in one zip (the secretariat prints them
+    together); a dossier whose description is not valid is named in A_LIRE.txt instead."""
+    import io
+    import zipfile
+
+    if not may_use(request.user):
+        return _forbidden(request, NOT_YOURS)
+    s = _seance_or_404(request.user, pk)
+    mine = access.dossiers(request.user)
+    buf, skipped, names = io.BytesIO(), [], set()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for ins in s.inscriptions.select_related("dossier__collectivite").filter(dossier__in=mine).order_by(
+                "dossier__reference", "pk"):
+            d = ins.dossier
+            model = services.model_of(d)
+            if model is None:
+                skipped.append(f"{d} ({d.collectivite.nom}) : description du dossier incomplète, AF4 non pré-rempli")
+                continue
+            name = f"AF4_{d.reference}_{s.date:%Y-%m-%d}.pdf"
+            if name in names:  # two collectivités may use the same dossier reference
+                name = f"AF4_{d.reference}_{str(d.uid)[:8]}_{s.date:%Y-%m-%d}.pdf"
+            names.add(name)
+            z.writestr(zipfile.ZipInfo(name, date_time=(s.date.year, s.date.month, s.date.day, 0, 0, 0)),
+                       af4_prefilled(model, s))
+            access.audit(request, "téléchargement de l'AF4 pré-rempli", d, "af4", name)
+        if skipped:
+            z.writestr(zipfile.ZipInfo("A_LIRE.txt", date_time=(s.date.year, s.date.month, s.date.day, 0, 0, 0)),
+                       "\n".join(skipped) + "\n")
+    if not names and not skipped:
+        raise Http404("Aucun dossier inscrit à cette séance.")
+    resp = HttpResponse(buf.getvalue(), content_type="application/zip")
+    resp["Content-Disposition"] = f'attachment; filename="AF4_seance_{s.date:%Y-%m-%d}.zip"'
+    resp["Cache-Control"] = "no-store"
+    return resp
+
+
 @require_POST
 def deposer_af4(request, pk, uid):
     """The scanned AF4, filed as received for the dossier (the gestionnaire sees it), then read."""

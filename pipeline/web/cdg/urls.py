@@ -21,6 +21,7 @@ urlpatterns = [
     path("seances/", seances.seances, name="seances"),
     path("seances/<int:pk>/", seances.seance, name="seance"),
     path("seances/<int:pk>/inscrire/", seances.inscrire, name="inscrire"),
+    path("seances/<int:pk>/af4.zip", seances.af4_zip, name="seance_af4_zip"),
     path("seances/<int:pk>/dossiers/<str:uid>/af4.pdf", seances.af4, name="seance_af4"),
     path("seances/<int:pk>/dossiers/<str:uid>/deposer/", seances.deposer_af4, name="seance_deposer"),
     path("seances/<int:pk>/dossiers/<str:uid>/af4-recu/", seances.af4_recu, name="seance_af4_recu"),
