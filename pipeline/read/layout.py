@@ -30,40 +30,53 @@ def phrase_key(s: str) -> str:
 
 
 # ------------------------------------------------------------------ words from a text layer
-def pdf_words(pdf_page, height: float):
-    """Words of a pypdfium2 page with boxes in points, origin top-left (like pdfplumber)."""
+def pdf_words(source, height: float, text: Optional[str] = None):
+    """Words of a pypdfium2 page (or of its text page, with its text when already read) with
+    boxes in points, origin top-left (like pdfplumber)."""
+    if hasattr(source, "get_textpage"):
+        tp = source.get_textpage()
+        try:
+            return pdf_words(tp, height)
+        finally:
+            tp.close()
     import pypdfium2.raw as raw
 
     from pipeline.read.document import Word
 
-    tp = pdf_page.get_textpage()
-    try:
-        n = tp.count_chars()
-        if n <= 0:
-            return []
-        text = tp.get_text_range(0, n)
-        out, cur = [], None
-        l, r, b, t = (ctypes.c_double() for _ in range(4))
-        for i, ch in enumerate(text[:n]):
-            if ch.isspace() or ch in "\x00\ufffe":
-                cur = None
-                continue
-            if not raw.FPDFText_GetCharBox(tp.raw, i, l, r, b, t):
-                continue
-            x0, x1, top, bottom = l.value, r.value, height - t.value, height - b.value
-            h = max(3.0, cur[4] - cur[3]) if cur is not None else 0
+    n = source.count_chars()
+    if n <= 0:
+        return []
+    if text is None:
+        text = source.get_text_range(0, n)
+    # One ctypes call per character: its arguments bound once (the call is most of the cost).
+    get, tp = raw.FPDFText_GetCharBox, source.raw
+    l, r, b, t = (ctypes.c_double() for _ in range(4))
+    pl, pr, pb, pt = ctypes.byref(l), ctypes.byref(r), ctypes.byref(b), ctypes.byref(t)
+    out, cur = [], None
+    for i, ch in enumerate(text[:n]):
+        if ch.isspace() or ch == "\x00" or ch == "\ufffe":
+            cur = None
+            continue
+        if not get(tp, i, pl, pr, pb, pt):
+            continue
+        x0, x1, top, bottom = l.value, r.value, height - t.value, height - b.value
+        if cur is not None:
+            h = cur[4] - cur[3]
+            h = h if h > 3.0 else 3.0
             # Overlapping boxes continue the word (ligatures: « ﬁ » gives two chars on one box).
-            if (cur is not None and cur[1] - 1 <= x0 and x0 - cur[2] < 0.45 * h
+            if (cur[1] - 1 <= x0 and x0 - cur[2] < 0.45 * h
                     and abs((top + bottom) / 2 - (cur[3] + cur[4]) / 2) < 0.6 * h):
                 cur[0] += ch
-                cur[2] = max(cur[2], x1)
-                cur[3], cur[4] = min(cur[3], top), max(cur[4], bottom)
-            else:
-                cur = [ch, x0, x1, top, bottom]
-                out.append(cur)
-        return [Word(s, x0, top, x1, bottom) for s, x0, x1, top, bottom in out]
-    finally:
-        tp.close()
+                if x1 > cur[2]:
+                    cur[2] = x1
+                if top < cur[3]:
+                    cur[3] = top
+                if bottom > cur[4]:
+                    cur[4] = bottom
+                continue
+        cur = [ch, x0, x1, top, bottom]
+        out.append(cur)
+    return [Word(s, x0, top, x1, bottom) for s, x0, x1, top, bottom in out]
 
 
 # ------------------------------------------------------------------ lines

@@ -1,7 +1,7 @@
 """Stage read, entry point: one file → FileData (pages, text, words; OCR where there is no text).
 
-Cheap first, expensive only where needed: pypdfium2 text for every page, pdfplumber
-words only where layout matters, OCR only for pages without a text layer.
+Cheap first, expensive only where needed: pypdfium2 text and word boxes for every page, each
+page loaded once, OCR only for pages without a text layer.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from pipeline.read import limits
 from pipeline.read.document import MIN_TEXT_CHARS, FileData, Page, Word
 from pipeline.read.filetype import ACCEPTED_FR, sniff
+from pipeline.read.layout import pdf_words
 from pipeline.read.ocr import ocr_pages
 
 
@@ -79,6 +80,13 @@ def page_text(page) -> str:
         text = tp.get_text_range() or ""
     finally:
         tp.close()
+    return _clean(text)
+
+
+_SPACE = re.compile(r"\s")
+
+
+def _clean(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
 
 
@@ -124,8 +132,16 @@ def _read_pdf(fd: FileData) -> None:
         for i in range(len(doc)):
             page = doc[i]
             w, h = page.get_size()
-            text = page_text(page)
-            has = len(re.sub(r"\s", "", text)) >= MIN_TEXT_CHARS
+            tp = page.get_textpage()
+            try:
+                raw_text = tp.get_text_range() or ""
+                text = _clean(raw_text)
+                has = len(_SPACE.sub("", text)) >= MIN_TEXT_CHARS
+                # The words' boxes from the same text page, while it is loaded (layout reading
+                # needs them on every page with text: a second load of the page costs more).
+                words = pdf_words(tp, h, raw_text) if has else None
+            finally:
+                tp.close()
             if i == 0:
                 # The QR corner, drawn now while the page is loaded (a second load costs more).
                 dpi = 100 if has else 150
@@ -137,7 +153,7 @@ def _read_pdf(fd: FileData) -> None:
                     widgets = True
                 raw.FPDFPage_CloseAnnot(annot)
             page.close()
-            fd.pages.append(Page(i, w, h, text if has else "", has_text_layer=has))
+            fd.pages.append(Page(i, w, h, text if has else "", has_text_layer=has, words=words))
         try:
             fd.metadata = {k: v for k, v in doc.get_metadata_dict().items() if v}
         except Exception:
