@@ -15,10 +15,14 @@ from typing import Optional
 from pipeline.text import strip_accents
 
 
+@lru_cache(maxsize=1 << 16)
 def wfold(s: str) -> str:
     """A word folded for matching: lower case, no accents, letters and digits only."""
     s = strip_accents(s or "").lower().replace("œ", "oe")
-    return re.sub(r"[^a-z0-9]", "", s)
+    return _NOT_ALNUM.sub("", s)
+
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
 
 
 @lru_cache(maxsize=4096)
