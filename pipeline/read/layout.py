@@ -137,7 +137,7 @@ def skew_slope(words) -> float:
     return k if 0.002 < abs(k) < 0.1 else 0.0
 
 
-def make_lines(words) -> list[Line]:
+def make_lines(words) -> "Lines":
     """Words grouped into lines by vertical overlap, each line sorted left to right.
 
     On a skewed scan the words' heights are straightened first (the boxes themselves stay where
@@ -164,7 +164,37 @@ def make_lines(words) -> list[Line]:
         ln.words.sort(key=lambda w: w.x0)
         ln.keys = [wfold(w.text) for w in ln.words]
     lines.sort(key=lambda ln: ln.top)
-    return lines
+    return Lines(lines)
+
+
+class Lines(list):
+    """A page's lines, with where each folded word stands: the exact label search visits only
+    the words a label can open on, not every word of the page for every label."""
+
+    def spots(self, heads: frozenset, prefixes: tuple) -> list[tuple[int, list[int]]]:
+        """(line, [word indexes]) in reading order, of the words equal to one of `heads` or
+        starting with one of `prefixes`."""
+        cache = self.__dict__.setdefault("_spots", {})
+        got = cache.get((heads, prefixes))
+        if got is None:
+            where = self.__dict__.get("_where")
+            if where is None:
+                where = self._where = {}
+                for li, ln in enumerate(self):
+                    for i, k in enumerate(ln.keys):
+                        if k:
+                            where.setdefault(k, []).append((li, i))
+            pos = [p for h in heads for p in where.get(h, ())]
+            if prefixes:
+                pos += [p for k, ps in where.items() if k not in heads and k.startswith(prefixes) for p in ps]
+            got = []
+            for li, i in sorted(pos):
+                if got and got[-1][0] == li:
+                    got[-1][1].append(i)
+                else:
+                    got.append((li, [i]))
+            cache[(heads, prefixes)] = got
+        return got
 
 
 # ------------------------------------------------------------------ labels
@@ -191,6 +221,16 @@ def _joined(keys: list[str], i: int) -> tuple[str, list[int]]:
     return s, owner
 
 
+@lru_cache(maxsize=1024)
+def _targets(synonyms: tuple) -> tuple[list[str], frozenset, tuple]:
+    targets = [t for t in (phrase_key(s) for s in synonyms) if t]
+    # Exact matching: the label's first word opens here (a one-word label of 6 letters or more
+    # may also open a longer word).
+    heads = frozenset(t.split(" ")[0] for t in targets)
+    prefixes = tuple(t for t in targets if " " not in t and len(t) >= 6)
+    return targets, heads, prefixes
+
+
 def find_labels(lines: list[Line], synonyms: list[str], *, fuzzy: bool = False, start_only: bool = False,
                 min_score: float = 86.0) -> list[Hit]:
     """Every place where one of `synonyms` is written, best first per line.
@@ -199,15 +239,16 @@ def find_labels(lines: list[Line], synonyms: list[str], *, fuzzy: bool = False, 
     `fuzzy` (OCR), rapidfuzz tolerates a few wrong letters. `start_only`: the label must open
     its line or follow a large gap (a field label, not a word inside a sentence).
     """
-    targets = [t for t in (phrase_key(s) for s in synonyms) if t]
-    # Exact matching: the label's first word opens here (a one-word label of 6 letters or more
-    # may also open a longer word).
-    heads = {t.split(" ")[0] for t in targets}
-    prefixes = tuple(t for t in targets if " " not in t and len(t) >= 6)
+    targets, heads, prefixes = _targets(tuple(synonyms))
+    if fuzzy or not isinstance(lines, Lines):
+        spots = ((li, range(len(ln.words))) for li, ln in enumerate(lines))
+    else:
+        spots = lines.spots(heads, prefixes)  # the only words the tests below let through
     hits: list[Hit] = []
-    for li, ln in enumerate(lines):
+    for li, idx in spots:
+        ln = lines[li]
         best = None
-        for i in range(len(ln.words)):
+        for i in idx:
             k = ln.keys[i]
             if not k:
                 continue
@@ -285,10 +326,15 @@ class Labels:
         keys = [k for k in (phrase_key(p) for p in phrases) if k]
         # Long labels (several words) that may follow a value too closely to open a column.
         self.long_keys = sorted({k for k in keys if " " in k and len(k) >= 8}, key=len, reverse=True)
-        heads = {k.split(" ")[0] for k in keys}  # a label starts on its own first word
+        heads = frozenset(k.split(" ")[0] for k in keys)  # a label starts on its own first word
         inner = []  # labels inside a line, too close to the value before them to open a column
-        for li, ln in enumerate(lines):
-            for i in range(len(ln.words)):
+        if fuzzy or not isinstance(lines, Lines):
+            spots = ((li, range(len(ln.words))) for li, ln in enumerate(lines))
+        else:
+            spots = lines.spots(heads, ())  # exact: nothing below happens on another word
+        for li, idx in spots:
+            ln = lines[li]
+            for i in idx:
                 if not ln.keys[i] or (i > 0 and not _opens_column(ln, i) and ln.words[i - 1].text.strip(" :") != ""):
                     if i > 0 and ln.keys[i] in heads:
                         s, _ = ln.joined(i)
