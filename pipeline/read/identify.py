@@ -179,6 +179,7 @@ def identify_document(path: Path, *, ocr: bool = True) -> Identified:
         for part in parts:
             for q in part.pages:
                 q.ink = fd.pages[q.index].ink
+    fd.close_pdf()  # read; a later drawing (a form's checkbox) opens it again
     return ident
 
 
@@ -232,6 +233,9 @@ def _identify_then(path: Path, *, ocr: bool, then) -> Identified:
     ident = identify_document(path, ocr=ocr)
     if then is not None:
         then(ident)
+    for part in [ident] + ident.parts:
+        if part.data is not None:
+            part.data.close_pdf()
     if ident.data is not None:
         ident.data.corner = None  # an image: not worth sending back
     return ident
@@ -300,7 +304,7 @@ def _part(fd: FileData, a: int, b: int, codes) -> Identified:
     where = fd.metadata.get("_field_pages", {})
     sub = FileData(fd.path, kind=fd.kind, mime=fd.mime, pages=pages, metadata=dict(fd.metadata),
                    form_fields={k: v for k, v in fd.form_fields.items() if a <= where.get(k, 0) <= b},
-                   ocr_pages=fd.ocr_pages if a == 0 else 0)
+                   ocr_pages=fd.ocr_pages if a == 0 else 0, _pdf=fd.pdf() if fd.kind == "pdf" else None)
     ident = Identified(fd.path, data=sub, first_page=a + 1, last_page=b + 1)
     _decide(ident, _sum_scores([page_scores(p.folded) for p in pages if not p.outside]), b - a + 1)
     _form_version(ident, _codes(sub.text))

@@ -111,7 +111,7 @@ def _read_pdf(fd: FileData) -> None:
     import pypdfium2.raw as raw
 
     try:
-        doc = pdfium.PdfDocument(str(fd.path))
+        doc = fd.pdf().document()  # kept open for the drawings that follow (FileData.close_pdf)
     except pdfium.PdfiumError as e:
         msg = str(e).lower()
         fd.problem = ("fichier protégé par un mot de passe (chiffré)" if "password" in msg
@@ -130,7 +130,7 @@ def _read_pdf(fd: FileData) -> None:
             return
         widgets = False  # form fields, even when a merge lost the form's catalogue entry
         for i in range(len(doc)):
-            page = doc[i]
+            page = fd.pdf_page(i)  # the last pages loaded stay loaded for the drawings that follow
             w, h = page.get_size()
             tp = page.get_textpage()
             try:
@@ -152,15 +152,18 @@ def _read_pdf(fd: FileData) -> None:
                 if raw.FPDFAnnot_GetSubtype(annot) == raw.FPDF_ANNOT_WIDGET:
                     widgets = True
                 raw.FPDFPage_CloseAnnot(annot)
-            page.close()
             fd.pages.append(Page(i, w, h, text if has else "", has_text_layer=has, words=words))
         try:
             fd.metadata = {k: v for k, v in doc.get_metadata_dict().items() if v}
         except Exception:
             pass
         has_form = raw.FPDF_GetFormType(doc.raw) != 0 or widgets
-    finally:
-        doc.close()
+    except BaseException:
+        fd.close_pdf()
+        raise
+    if fd.problem:
+        fd.close_pdf()  # nothing will be drawn from it
+        return
     if has_form:
         _pdf_fields(fd)
 
