@@ -213,20 +213,29 @@ def identify_files(paths, *, ocr: bool = True, jobs: int = 1, then=None, isolate
     """`identify_document` for each file, each in a worker process with a memory cap and a
     time limit (pipeline.read.sandbox): a file exceeding them comes back with its `problem`.
     `then(ident)` runs in the worker too (reading form fields is reading the file)."""
-    from pipeline.read import limits, sandbox
+    from pipeline.read import sandbox
 
     if sandbox.enabled(isolate):
-        # Parsed once here, inherited by every worker (a worker's own caches die with it).
-        catalogue()
-        for name in ("identite", "af3", "af4", "rapport_hierarchique"):
-            load_form(name)
-        limits.limit("lecture", "secondes")
-        import pdfplumber  # noqa: F401 — imported once, not once per worker
-        import pikepdf  # noqa: F401
-        import pypdfium2  # noqa: F401
-        from PIL import Image  # noqa: F401
+        preload()  # inherited by every worker (a worker's own caches die with it)
     return sandbox.run_isolated(partial(_identify_then, ocr=ocr, then=then), [Path(p) for p in paths],
                                 _unreadable, jobs=jobs, isolate=isolate, memory=memory, seconds=seconds)
+
+
+def preload() -> None:
+    """What reading any file needs, loaded once: the catalogue, the form descriptions, the
+    limits and the reading modules."""
+    from pipeline.read import limits
+
+    catalogue()
+    _cues()
+    for name in ("identite", "af3", "af4", "rapport_hierarchique"):
+        load_form(name)
+    limits.limit("lecture", "secondes")
+    import pdfplumber  # noqa: F401 — imported once, not once per worker
+    import pikepdf  # noqa: F401
+    import pypdf  # noqa: F401 — fillable forms
+    import pypdfium2  # noqa: F401
+    from PIL import Image  # noqa: F401
 
 
 def _identify_then(path: Path, *, ocr: bool, then) -> Identified:
