@@ -227,7 +227,6 @@ def preload() -> None:
     from pipeline.read import limits
 
     catalogue()
-    _cues()
     for name in ("identite", "af3", "af4", "rapport_hierarchique"):
         load_form(name)
     limits.limit("lecture", "secondes")
