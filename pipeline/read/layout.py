@@ -145,11 +145,15 @@ def make_lines(words) -> "Lines":
     """
     words = [w for w in words if w.text.strip()]
     k = skew_slope(words)
-    up = {id(w): k * (w.x0 + w.x1) / 2 for w in words}  # vertical shift to a straight page
-    ws = sorted(words, key=lambda w: ((w.top + w.bottom) / 2 - up[id(w)], w.x0))
+    if k:
+        up = {id(w): k * (w.x0 + w.x1) / 2 for w in words}  # vertical shift to a straight page
+        ws = sorted(words, key=lambda w: ((w.top + w.bottom) / 2 - up[id(w)], w.x0))
+    else:  # a straight page (every text layer): no shift
+        up = None
+        ws = sorted(words, key=lambda w: ((w.top + w.bottom) / 2, w.x0))
     lines: list[Line] = []
     for w in ws:
-        top, bottom = w.top - up[id(w)], w.bottom - up[id(w)]
+        top, bottom = (w.top - up[id(w)], w.bottom - up[id(w)]) if up else (w.top, w.bottom)
         mid = (top + bottom) / 2
         h = max(3.0, bottom - top)
         for ln in reversed(lines[-3:]):
@@ -317,16 +321,23 @@ def _short_ok(ln: Line, i: int, key: str, owner: list[int]) -> bool:
     return last + 1 < len(ln.words) and _colon_after(ln, last)
 
 
+@lru_cache(maxsize=64)
+def _label_keys(phrases: tuple) -> tuple[list[str], list[str], frozenset]:
+    """A form's label keys, computed once for all its pages."""
+    keys = [k for k in (phrase_key(p) for p in phrases) if k]
+    # Long labels (several words) that may follow a value too closely to open a column.
+    long_keys = sorted({k for k in keys if " " in k and len(k) >= 8}, key=len, reverse=True)
+    heads = frozenset(k.split(" ")[0] for k in keys)  # a label starts on its own first word
+    return keys, long_keys, heads
+
+
 class Labels:
     """All known labels of a form on a page: to stop a value at the next label."""
 
     def __init__(self, lines: list[Line], phrases: list[str], fuzzy: bool):
         self.starts: set[tuple[int, int]] = set()
         self.fuzzy = fuzzy
-        keys = [k for k in (phrase_key(p) for p in phrases) if k]
-        # Long labels (several words) that may follow a value too closely to open a column.
-        self.long_keys = sorted({k for k in keys if " " in k and len(k) >= 8}, key=len, reverse=True)
-        heads = frozenset(k.split(" ")[0] for k in keys)  # a label starts on its own first word
+        keys, self.long_keys, heads = _label_keys(tuple(phrases))
         inner = []  # labels inside a line, too close to the value before them to open a column
         if fuzzy or not isinstance(lines, Lines):
             spots = ((li, range(len(ln.words))) for li, ln in enumerate(lines))
