@@ -38,7 +38,7 @@ class Page:
     ocr: bool = False  # text comes from OCR
     has_text_layer: bool = True
     size_known: bool = True  # False for an image without resolution: its paper size is unknown
-    words: Optional[list[Word]] = None  # filled by OCR, or lazily by pdfplumber
+    words: Optional[list[Word]] = None  # from the text layer (read with the page) or by OCR
     ink: Optional[float] = None  # share of dark pixels, computed when needed
     outside: bool = False  # a page of the same file that belongs to another pièce (see identify_parts)
     rotation: int = 0  # degrees the scan was turned to read it upright (OCR orientation detection)

@@ -215,7 +215,8 @@ def _read_image(fd: FileData) -> None:
             fd.pages.append(Page(i, w * 72 / dx, h * 72 / dy, "", has_text_layer=False, size_known=known))
 
 def page_words(fd: FileData, index: int) -> list[Word]:
-    """Words with positions: from OCR, or from pdfplumber (only pages where layout matters)."""
+    """Words with positions: from the text layer (read with the page) or OCR; pdfplumber for a
+    page that has neither (a few characters below MIN_TEXT_CHARS, not OCR'd)."""
     page = fd.pages[index]
     if page.words is None:
         import pdfplumber
