@@ -222,14 +222,18 @@ def identify_files(paths, *, ocr: bool = True, jobs: int = 1, then=None, isolate
 
 
 def preload() -> None:
-    """What reading any file needs, loaded once: the catalogue, the form descriptions, the
-    limits and the reading modules."""
+    """What reading any file needs, loaded once: the catalogue, the form descriptions and their
+    synonyms, the limits, the file-type database and the reading modules."""
+    import magic
+
     from pipeline.read import limits
 
     catalogue()
     for name in ("identite", "af3", "af4", "rapport_hierarchique"):
         load_form(name)
+    resources.load_yaml_shared("validators", "forms", "synonymes.yaml")
     limits.limit("lecture", "secondes")
+    magic.from_buffer(b"%PDF-1.4\n", mime=True)  # loads the file-type database
     import pdfplumber  # noqa: F401 — imported once, not once per worker
     import pikepdf  # noqa: F401
     import pypdf  # noqa: F401 — fillable forms
