@@ -75,7 +75,10 @@ class FileData:
         return self._pdf
 
     def pdf_page(self, index: int):
-        return self.pdf().page(index)
+        """Page `index` of the PDF; a page with a text layer stays loaded for the next drawing,
+        a scanned one is let go as soon as it is drawn (pdfium keeps the images it decoded)."""
+        keep = index < len(self.pages) and self.pages[index].has_text_layer
+        return self.pdf().page(index, keep=keep)
 
     def close_pdf(self) -> None:
         if self._pdf is not None:
@@ -116,14 +119,19 @@ class PdfHandle:
             self.doc = pdfium.PdfDocument(str(self.path))
         return self.doc
 
-    def page(self, index: int):
+    def page(self, index: int, keep: bool = True):
+        """The page, kept loaded (`keep`) or closed once the caller lets it go."""
         p = self.pages.pop(index, None)
         if p is None:
             p = self.document()[index]
-            while len(self.pages) >= self.KEEP:
-                self.pages.pop(next(iter(self.pages))).close()
-        self.pages[index] = p
+        if keep:
+            self.hold(index, p)
         return p
+
+    def hold(self, index: int, page) -> None:
+        while len(self.pages) >= self.KEEP:
+            self.pages.pop(next(iter(self.pages))).close()
+        self.pages[index] = page
 
     def close(self) -> None:
         for p in self.pages.values():

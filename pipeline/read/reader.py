@@ -130,7 +130,7 @@ def _read_pdf(fd: FileData) -> None:
             return
         widgets = False  # form fields, even when a merge lost the form's catalogue entry
         for i in range(len(doc)):
-            page = fd.pdf_page(i)  # the last pages loaded stay loaded for the drawings that follow
+            page = fd.pdf().page(i, keep=False)
             w, h = page.get_size()
             tp = page.get_textpage()
             try:
@@ -152,6 +152,10 @@ def _read_pdf(fd: FileData) -> None:
                 if raw.FPDFAnnot_GetSubtype(annot) == raw.FPDF_ANNOT_WIDGET:
                     widgets = True
                 raw.FPDFPage_CloseAnnot(annot)
+            if has:
+                fd.pdf().hold(i, page)  # the last pages with text stay loaded for the drawings that follow
+            else:
+                page.close()  # a scan: its decoded image is let go now
             fd.pages.append(Page(i, w, h, text if has else "", has_text_layer=has, words=words))
         try:
             fd.metadata = {k: v for k, v in doc.get_metadata_dict().items() if v}
