@@ -151,24 +151,36 @@ def make_lines(words) -> "Lines":
     else:  # a straight page (every text layer): no shift
         up = None
         ws = sorted(words, key=lambda w: ((w.top + w.bottom) / 2, w.x0))
-    lines: list[Line] = []
+    rows: list[list] = []  # [words, top, bottom] of each line while grouping
     for w in ws:
         top, bottom = (w.top - up[id(w)], w.bottom - up[id(w)]) if up else (w.top, w.bottom)
         mid = (top + bottom) / 2
-        h = max(3.0, bottom - top)
-        for ln in reversed(lines[-3:]):
-            lmid = (ln.top + ln.bottom) / 2
-            if abs(mid - lmid) < 0.45 * max(h, ln.bottom - ln.top):
-                ln.words.append(w)
-                ln.top, ln.bottom = min(ln.top, top), max(ln.bottom, bottom)
+        h = bottom - top if bottom - top > 3.0 else 3.0
+        for row in reversed(rows[-3:]):
+            lh = row[2] - row[1]
+            if abs(mid - (row[1] + row[2]) / 2) < 0.45 * (h if h >= lh else lh):
+                row[0].append(w)
+                if top < row[1]:
+                    row[1] = top
+                if bottom > row[2]:
+                    row[2] = bottom
                 break
         else:
-            lines.append(Line([w], top, bottom))
-    for ln in lines:
-        ln.words.sort(key=lambda w: w.x0)
-        ln.keys = [wfold(w.text) for w in ln.words]
-    lines.sort(key=lambda ln: ln.top)
+            rows.append([[w], top, bottom])
+    lines = []
+    for row_words, top, bottom in rows:
+        row_words.sort(key=_x0)
+        lines.append(Line(row_words, top, bottom, [wfold(w.text) for w in row_words]))
+    lines.sort(key=_top)
     return Lines(lines)
+
+
+def _x0(w) -> float:
+    return w.x0
+
+
+def _top(ln) -> float:
+    return ln.top
 
 
 class Lines(list):
