@@ -334,13 +334,16 @@ def _short_ok(ln: Line, i: int, key: str, owner: list[int]) -> bool:
 
 
 @lru_cache(maxsize=64)
-def _label_keys(phrases: tuple) -> tuple[list[str], list[str], frozenset]:
-    """A form's label keys, computed once for all its pages."""
+def _label_keys(phrases: tuple) -> tuple[list[str], list[str], dict, frozenset]:
+    """A form's label keys, computed once for all its pages: all of them, the long ones, and
+    by first word (an exact match of a label starting on a word has that word first)."""
     keys = [k for k in (phrase_key(p) for p in phrases) if k]
     # Long labels (several words) that may follow a value too closely to open a column.
     long_keys = sorted({k for k in keys if " " in k and len(k) >= 8}, key=len, reverse=True)
-    heads = frozenset(k.split(" ")[0] for k in keys)  # a label starts on its own first word
-    return keys, long_keys, heads
+    by_head: dict[str, list[str]] = {}
+    for k in keys:
+        by_head.setdefault(k.split(" ")[0], []).append(k)  # a label starts on its own first word
+    return keys, long_keys, by_head, frozenset(by_head)
 
 
 class Labels:
@@ -349,7 +352,7 @@ class Labels:
     def __init__(self, lines: list[Line], phrases: list[str], fuzzy: bool):
         self.starts: set[tuple[int, int]] = set()
         self.fuzzy = fuzzy
-        keys, self.long_keys, heads = _label_keys(tuple(phrases))
+        keys, self.long_keys, by_head, heads = _label_keys(tuple(phrases))
         inner = []  # labels inside a line, too close to the value before them to open a column
         if fuzzy or not isinstance(lines, Lines):
             spots = ((li, range(len(ln.words))) for li, ln in enumerate(lines))
@@ -361,14 +364,14 @@ class Labels:
                 if not ln.keys[i] or (i > 0 and not _opens_column(ln, i) and ln.words[i - 1].text.strip(" :") != ""):
                     if i > 0 and ln.keys[i] in heads:
                         s, _ = ln.joined(i)
-                        if any((s == k or s.startswith(k + " ")) and len(k) >= 4 for k in keys):
+                        if any((s == k or s.startswith(k + " ")) and len(k) >= 4 for k in by_head[ln.keys[i]]):
                             inner.append((li, i))
                     if i > 0:
                         continue
                 if not fuzzy and ln.keys[i] not in heads:
                     continue
                 s, owner = ln.joined(i)
-                for k in keys:
+                for k in keys if fuzzy else by_head[ln.keys[i]]:
                     if (s == k or s.startswith(k + " ")) and _short_ok(ln, i, k, owner):
                         self.starts.add((li, i))
                         break
