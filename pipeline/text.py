@@ -8,6 +8,8 @@ _TITLES = {"dr", "docteur", "doctoresse", "pr", "professeur", "m", "mme", "mlle"
 
 
 def strip_accents(s: str) -> str:
+    if s.isascii():
+        return s  # NFKD leaves ASCII as it is: most words need no work
     return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
 
 

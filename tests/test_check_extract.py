@@ -112,3 +112,25 @@ def test_page_size_and_blank_page(tmp_path):
     fd = read_file(tmp_path / "b.pdf", ocr=False)
     assert not fd.pages[0].is_a4_portrait
     assert page_ink(fd, 0) < 0.002
+
+
+def test_words_read_with_the_text_and_the_file_kept_open_only_in_this_process(tmp_path):
+    import pickle
+
+    from pipeline.read.pixels import render
+
+    fd = read_file(_pdf(tmp_path / "f.pdf", ["Nom de naissance : MARTIN", "Prénom : Hélène"]))
+    page = fd.pages[0]
+    # The words' boxes come with the text, in reading order, top-left origin.
+    assert [w.text for w in page.words] == ["Nom", "de", "naissance", ":", "MARTIN", "Prénom", ":", "Hélène"]
+    assert page.words[0].top < page.words[5].top and page.words[0].x0 < page.words[4].x0
+    # Drawn from the document the reading left open; closed, it opens again for the next drawing.
+    a = render(fd, 0, dpi=40)
+    fd.close_pdf()
+    assert render(fd, 0, dpi=40).tobytes() == a.tobytes()
+    # A sandbox worker sends its FileData back: the pypdfium2 objects stay behind.
+    back = pickle.loads(pickle.dumps(fd))
+    assert back._pdf is None and [w.text for w in back.pages[0].words] == [w.text for w in page.words]
+    assert render(back, 0, dpi=40).tobytes() == a.tobytes()
+    fd.close_pdf()
+    back.close_pdf()

@@ -173,6 +173,31 @@ def test_small_pdf_within_limits_passes(tmp_path):
     assert len(read_file(tmp_path / "a.pdf", ocr=False).pages) == 3
 
 
+def test_pdf_total_decompressed_refused_and_bound_never_below_the_count(tmp_path):
+    # Five content streams of 60 Mo each: every stream within its limit, the file over 256 Mo.
+    pdf = pikepdf.new()
+    for _ in range(5):
+        pdf.add_blank_page(page_size=(595, 842))
+        st = pikepdf.Stream(pdf, b"")
+        st.write(deflate_bomb(60), filter=pikepdf.Name.FlateDecode)
+        pdf.pages[-1].Contents = pdf.make_indirect(st)
+    pdf.save(tmp_path / "cinq.pdf")
+    assert limits.check_pdf(tmp_path / "cinq.pdf").startswith("contenu PDF décompressé trop volumineux")
+    # The bound that lets most files skip the count is never below the count, whatever the filters.
+    text = b"BT /F1 12 Tf 72 720 Td (Nom de naissance : MARTIN) Tj ET " * 400
+    import base64
+
+    cases = [(zlib.compress(text), ["/FlateDecode"]), (deflate_bomb(3), ["/FlateDecode"]),
+             (base64.a85encode(zlib.compress(text), adobe=True), ["/ASCII85Decode", "/FlateDecode"]),
+             (zlib.compress(text).hex().encode() + b">", ["/ASCIIHexDecode", "/FlateDecode"]),
+             (base64.a85encode(bytes(4000), adobe=True), ["/ASCII85Decode", "/LZWDecode"]), (text, [])]
+    doc = pikepdf.new()
+    for raw, filters in cases:
+        st = pikepdf.Stream(doc, raw)
+        st.Filter = pikepdf.Array([pikepdf.Name(f) for f in filters])
+        assert limits._decoded_bound(raw, filters) >= limits._decoded_estimate(st, 1 << 30) > 0
+
+
 def test_too_many_pages_and_giant_page(tmp_path):
     n = limits.limit("pdf", "pages").valeur
     fd = read_file(blank_pdf(tmp_path / "long.pdf", pages=n + 1), ocr=False)

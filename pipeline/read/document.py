@@ -38,7 +38,7 @@ class Page:
     ocr: bool = False  # text comes from OCR
     has_text_layer: bool = True
     size_known: bool = True  # False for an image without resolution: its paper size is unknown
-    words: Optional[list[Word]] = None  # filled by OCR, or lazily by pdfplumber
+    words: Optional[list[Word]] = None  # from the text layer (read with the page) or by OCR
     ink: Optional[float] = None  # share of dark pixels, computed when needed
     outside: bool = False  # a page of the same file that belongs to another pièce (see identify_parts)
     rotation: int = 0  # degrees the scan was turned to read it upright (OCR orientation detection)
@@ -66,6 +66,29 @@ class FileData:
     form_fields: dict = field(default_factory=dict)
     ocr_pages: int = 0
     corner: object = field(default=None, repr=False)  # PIL image of page 1's QR corner
+    _pdf: Optional["PdfHandle"] = field(default=None, repr=False, compare=False)
+
+    def pdf(self) -> "PdfHandle":
+        """The file's pypdfium2 document, opened once for the life of the read (see close_pdf)."""
+        if self._pdf is None:
+            self._pdf = PdfHandle(self.path)
+        return self._pdf
+
+    def pdf_page(self, index: int):
+        """Page `index` of the PDF; a page with a text layer stays loaded for the next drawing,
+        a scanned one is let go as soon as it is drawn (pdfium keeps the images it decoded)."""
+        keep = index < len(self.pages) and self.pages[index].has_text_layer
+        return self.pdf().page(index, keep=keep)
+
+    def close_pdf(self) -> None:
+        if self._pdf is not None:
+            self._pdf.close()
+
+    def __getstate__(self) -> dict:
+        # pypdfium2 objects live in this process only (a sandbox worker sends its FileData back).
+        state = dict(self.__dict__)
+        state["_pdf"] = None
+        return state
 
     @property
     def text(self) -> str:
@@ -75,3 +98,45 @@ class FileData:
     def folded(self) -> str:
         return "\n".join(p.folded for p in self.pages)  # each page caches its own
 
+
+
+class PdfHandle:
+    """One open pypdfium2 document and its last pages loaded: drawing a page for a checkbox,
+    a signature or the OCR costs neither a new opening of the file nor, on the same page, a new
+    load. A few pages only: a loaded page keeps the images it has decoded."""
+
+    KEEP = 2
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.doc = None
+        self.pages: dict = {}  # index → page, oldest first
+
+    def document(self):
+        if self.doc is None:
+            import pypdfium2 as pdfium
+
+            self.doc = pdfium.PdfDocument(str(self.path))
+        return self.doc
+
+    def page(self, index: int, keep: bool = True):
+        """The page, kept loaded (`keep`) or closed once the caller lets it go."""
+        p = self.pages.pop(index, None)
+        if p is None:
+            p = self.document()[index]
+        if keep:
+            self.hold(index, p)
+        return p
+
+    def hold(self, index: int, page) -> None:
+        while len(self.pages) >= self.KEEP:
+            self.pages.pop(next(iter(self.pages))).close()
+        self.pages[index] = page
+
+    def close(self) -> None:
+        for p in self.pages.values():
+            p.close()
+        self.pages.clear()
+        if self.doc is not None:
+            self.doc.close()
+            self.doc = None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Optional
 
@@ -179,6 +179,7 @@ def identify_document(path: Path, *, ocr: bool = True) -> Identified:
         for part in parts:
             for q in part.pages:
                 q.ink = fd.pages[q.index].ink
+    fd.close_pdf()  # read; a later drawing (a form's checkbox) opens it again
     return ident
 
 
@@ -212,26 +213,41 @@ def identify_files(paths, *, ocr: bool = True, jobs: int = 1, then=None, isolate
     """`identify_document` for each file, each in a worker process with a memory cap and a
     time limit (pipeline.read.sandbox): a file exceeding them comes back with its `problem`.
     `then(ident)` runs in the worker too (reading form fields is reading the file)."""
-    from pipeline.read import limits, sandbox
+    from pipeline.read import sandbox
 
     if sandbox.enabled(isolate):
-        # Parsed once here, inherited by every worker (a worker's own caches die with it).
-        catalogue()
-        for name in ("identite", "af3", "af4", "rapport_hierarchique"):
-            load_form(name)
-        limits.limit("lecture", "secondes")
-        import pdfplumber  # noqa: F401 — imported once, not once per worker
-        import pikepdf  # noqa: F401
-        import pypdfium2  # noqa: F401
-        from PIL import Image  # noqa: F401
+        preload()  # inherited by every worker (a worker's own caches die with it)
     return sandbox.run_isolated(partial(_identify_then, ocr=ocr, then=then), [Path(p) for p in paths],
                                 _unreadable, jobs=jobs, isolate=isolate, memory=memory, seconds=seconds)
+
+
+def preload() -> None:
+    """What reading any file needs, loaded once: the catalogue, the form descriptions and their
+    synonyms, the limits, the file-type database and the reading modules."""
+    import magic
+
+    from pipeline.read import limits
+
+    catalogue()
+    for name in ("identite", "af3", "af4", "rapport_hierarchique"):
+        load_form(name)
+    resources.load_yaml_shared("validators", "forms", "synonymes.yaml")
+    limits.limit("lecture", "secondes")
+    magic.from_buffer(b"%PDF-1.4\n", mime=True)  # loads the file-type database
+    import pdfplumber  # noqa: F401 — imported once, not once per worker
+    import pikepdf  # noqa: F401
+    import pypdf  # noqa: F401 — fillable forms
+    import pypdfium2  # noqa: F401
+    from PIL import Image  # noqa: F401
 
 
 def _identify_then(path: Path, *, ocr: bool, then) -> Identified:
     ident = identify_document(path, ocr=ocr)
     if then is not None:
         then(ident)
+    for part in [ident] + ident.parts:
+        if part.data is not None:
+            part.data.close_pdf()
     if ident.data is not None:
         ident.data.corner = None  # an image: not worth sending back
     return ident
@@ -300,7 +316,7 @@ def _part(fd: FileData, a: int, b: int, codes) -> Identified:
     where = fd.metadata.get("_field_pages", {})
     sub = FileData(fd.path, kind=fd.kind, mime=fd.mime, pages=pages, metadata=dict(fd.metadata),
                    form_fields={k: v for k, v in fd.form_fields.items() if a <= where.get(k, 0) <= b},
-                   ocr_pages=fd.ocr_pages if a == 0 else 0)
+                   ocr_pages=fd.ocr_pages if a == 0 else 0, _pdf=fd.pdf() if fd.kind == "pdf" else None)
     ident = Identified(fd.path, data=sub, first_page=a + 1, last_page=b + 1)
     _decide(ident, _sum_scores([page_scores(p.folded) for p in pages if not p.outside]), b - a + 1)
     _form_version(ident, _codes(sub.text))
@@ -333,41 +349,74 @@ def _mention_re():
     return _MENTION[0]
 
 
+@dataclass(frozen=True)
+class _Cues:
+    """One catalogue entry's regexes, compiled once."""
+    key: str
+    titles: tuple
+    codes: tuple
+    headings: tuple
+    phrases: tuple
+    heads: tuple  # titles then codes: what opens a page
+
+
+_CUES: list = [None, []]  # [the catalogue they were compiled from, cues]
+
+
+def _cues() -> list[_Cues]:
+    cat = catalogue()
+    if _CUES[0] is not cat:
+        cues = []
+        for e in cat:
+            rx = {k: tuple(re.compile(x) for x in e.get(k, [])) for k in ("titres", "codes", "rubriques", "phrases")}
+            cues.append(_Cues(_key(e), rx["titres"], rx["codes"], rx["rubriques"], rx["phrases"],
+                              rx["titres"] + rx["codes"]))
+        _CUES[:] = [cat, cues]
+        _page_scores.cache_clear()
+    return _CUES[1]
+
+
 def page_scores(folded: str) -> dict[str, float]:
     """Weighed evidence for every pièce on one page (folded text, lines kept)."""
+    return dict(_page_scores(folded))
+
+
+@lru_cache(maxsize=256)
+def _page_scores(folded: str) -> tuple:
+    # A page is scored several times (cutting a file into pièces, then each pièce): once is enough.
     mention = _mention_re()
     lines = [ln for ln in folded.split("\n") if ln.strip()]
     own = [ln for ln in lines if not (mention and mention.search(ln))]  # a citation never decides
     top = " ".join(own[:3])
     body = " ".join(own)
     out: dict[str, float] = {}
-    head = opens_piece(folded)  # only the first title of the page is its title
-    for entry in catalogue():
+    head = _opens(own)  # only the first title of the page is its title
+    for cue in _cues():
         score = 0.0
-        titles = entry.get("titres", [])
-        if head == _key(entry) and any(re.search(rx, top) for rx in titles):
+        if head == cue.key and any(rx.search(top) for rx in cue.titles):
             score += W_TITLE_TOP
-        elif head == _key(entry):  # its title or code heads the page, below the first lines
+        elif head == cue.key:  # its title or code heads the page, below the first lines
             score += W_TITLE_ZONE
-        elif any(re.search(rx, body) for rx in titles):
+        elif any(rx.search(body) for rx in cue.titles):
             score += W_TITLE_BODY
-        if any(re.search(rx, body) for rx in entry.get("codes", [])):
+        if any(rx.search(body) for rx in cue.codes):
             score += W_CODE
-        score += W_HEADING * min(MAX_HEADINGS // W_HEADING,
-                                 sum(1 for rx in entry.get("rubriques", []) if re.search(rx, body)))
-        score += W_PHRASE * min(MAX_PHRASES, sum(1 for rx in entry.get("phrases", []) if re.search(rx, body)))
+        score += W_HEADING * min(MAX_HEADINGS // W_HEADING, sum(1 for rx in cue.headings if rx.search(body)))
+        score += W_PHRASE * min(MAX_PHRASES, sum(1 for rx in cue.phrases if rx.search(body)))
         if score:
-            out[_key(entry)] = score
-    return out
+            out[cue.key] = score
+    return tuple(out.items())
 
 
 def opens_piece(folded: str) -> Optional[str]:
     """The pièce whose title (or printed code) heads this page: where a new pièce starts."""
     mention = _mention_re()
-    own = [ln for ln in folded.split("\n") if ln.strip() and not (mention and mention.search(ln))]
+    return _opens([ln for ln in folded.split("\n") if ln.strip() and not (mention and mention.search(ln))])
+
+
+def _opens(own: list[str]) -> Optional[str]:
     zone = " ".join(own[:TITLE_LINES])
-    found = [(m.start(), _key(e)) for e in catalogue() for rx in e.get("titres", []) + e.get("codes", [])
-             if (m := re.search(rx, zone))]
+    found = [(m.start(), cue.key) for cue in _cues() for rx in cue.heads if (m := rx.search(zone))]
     return min(found)[1] if found else None
 
 
@@ -408,11 +457,11 @@ def split_parts(fd: FileData) -> list[tuple[int, int]]:
 
 def _method(ident: Identified, key: str) -> str:
     """code | titre | indices: the strongest kind of cue found for the winner (for the report)."""
-    entry = next((e for e in catalogue() if _key(e) == key), {})
+    cue = next((c for c in _cues() if c.key == key), None)
     text = " ".join(p.folded for p in ident.pages) if ident.data else ""
-    if any(re.search(rx, text) for rx in entry.get("codes", [])):
+    if cue is not None and any(rx.search(text) for rx in cue.codes):
         return "code"
-    if any(re.search(rx, text) for rx in entry.get("titres", [])):
+    if cue is not None and any(rx.search(text) for rx in cue.titles):
         return "titre"
     return "indices"
 

@@ -15,10 +15,14 @@ from typing import Optional
 from pipeline.text import strip_accents
 
 
+@lru_cache(maxsize=1 << 16)
 def wfold(s: str) -> str:
     """A word folded for matching: lower case, no accents, letters and digits only."""
     s = strip_accents(s or "").lower().replace("œ", "oe")
-    return re.sub(r"[^a-z0-9]", "", s)
+    return _NOT_ALNUM.sub("", s)
+
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
 
 
 @lru_cache(maxsize=4096)
@@ -30,40 +34,53 @@ def phrase_key(s: str) -> str:
 
 
 # ------------------------------------------------------------------ words from a text layer
-def pdf_words(pdf_page, height: float):
-    """Words of a pypdfium2 page with boxes in points, origin top-left (like pdfplumber)."""
+def pdf_words(source, height: float, text: Optional[str] = None):
+    """Words of a pypdfium2 page (or of its text page, with its text when already read) with
+    boxes in points, origin top-left (like pdfplumber)."""
+    if hasattr(source, "get_textpage"):
+        tp = source.get_textpage()
+        try:
+            return pdf_words(tp, height)
+        finally:
+            tp.close()
     import pypdfium2.raw as raw
 
     from pipeline.read.document import Word
 
-    tp = pdf_page.get_textpage()
-    try:
-        n = tp.count_chars()
-        if n <= 0:
-            return []
-        text = tp.get_text_range(0, n)
-        out, cur = [], None
-        l, r, b, t = (ctypes.c_double() for _ in range(4))
-        for i, ch in enumerate(text[:n]):
-            if ch.isspace() or ch in "\x00\ufffe":
-                cur = None
-                continue
-            if not raw.FPDFText_GetCharBox(tp.raw, i, l, r, b, t):
-                continue
-            x0, x1, top, bottom = l.value, r.value, height - t.value, height - b.value
-            h = max(3.0, cur[4] - cur[3]) if cur is not None else 0
+    n = source.count_chars()
+    if n <= 0:
+        return []
+    if text is None:
+        text = source.get_text_range(0, n)
+    # One ctypes call per character: its arguments bound once (the call is most of the cost).
+    get, tp = raw.FPDFText_GetCharBox, source.raw
+    l, r, b, t = (ctypes.c_double() for _ in range(4))
+    pl, pr, pb, pt = ctypes.byref(l), ctypes.byref(r), ctypes.byref(b), ctypes.byref(t)
+    out, cur = [], None
+    for i, ch in enumerate(text[:n]):
+        if ch.isspace() or ch == "\x00" or ch == "\ufffe":
+            cur = None
+            continue
+        if not get(tp, i, pl, pr, pb, pt):
+            continue
+        x0, x1, top, bottom = l.value, r.value, height - t.value, height - b.value
+        if cur is not None:
+            h = cur[4] - cur[3]
+            h = h if h > 3.0 else 3.0
             # Overlapping boxes continue the word (ligatures: « ﬁ » gives two chars on one box).
-            if (cur is not None and cur[1] - 1 <= x0 and x0 - cur[2] < 0.45 * h
+            if (cur[1] - 1 <= x0 and x0 - cur[2] < 0.45 * h
                     and abs((top + bottom) / 2 - (cur[3] + cur[4]) / 2) < 0.6 * h):
                 cur[0] += ch
-                cur[2] = max(cur[2], x1)
-                cur[3], cur[4] = min(cur[3], top), max(cur[4], bottom)
-            else:
-                cur = [ch, x0, x1, top, bottom]
-                out.append(cur)
-        return [Word(s, x0, top, x1, bottom) for s, x0, x1, top, bottom in out]
-    finally:
-        tp.close()
+                if x1 > cur[2]:
+                    cur[2] = x1
+                if top < cur[3]:
+                    cur[3] = top
+                if bottom > cur[4]:
+                    cur[4] = bottom
+                continue
+        cur = [ch, x0, x1, top, bottom]
+        out.append(cur)
+    return [Word(s, x0, top, x1, bottom) for s, x0, x1, top, bottom in out]
 
 
 # ------------------------------------------------------------------ lines
@@ -120,7 +137,7 @@ def skew_slope(words) -> float:
     return k if 0.002 < abs(k) < 0.1 else 0.0
 
 
-def make_lines(words) -> list[Line]:
+def make_lines(words) -> "Lines":
     """Words grouped into lines by vertical overlap, each line sorted left to right.
 
     On a skewed scan the words' heights are straightened first (the boxes themselves stay where
@@ -128,26 +145,72 @@ def make_lines(words) -> list[Line]:
     """
     words = [w for w in words if w.text.strip()]
     k = skew_slope(words)
-    up = {id(w): k * (w.x0 + w.x1) / 2 for w in words}  # vertical shift to a straight page
-    ws = sorted(words, key=lambda w: ((w.top + w.bottom) / 2 - up[id(w)], w.x0))
-    lines: list[Line] = []
+    if k:
+        up = {id(w): k * (w.x0 + w.x1) / 2 for w in words}  # vertical shift to a straight page
+        ws = sorted(words, key=lambda w: ((w.top + w.bottom) / 2 - up[id(w)], w.x0))
+    else:  # a straight page (every text layer): no shift
+        up = None
+        ws = sorted(words, key=lambda w: ((w.top + w.bottom) / 2, w.x0))
+    rows: list[list] = []  # [words, top, bottom] of each line while grouping
     for w in ws:
-        top, bottom = w.top - up[id(w)], w.bottom - up[id(w)]
+        top, bottom = (w.top - up[id(w)], w.bottom - up[id(w)]) if up else (w.top, w.bottom)
         mid = (top + bottom) / 2
-        h = max(3.0, bottom - top)
-        for ln in reversed(lines[-3:]):
-            lmid = (ln.top + ln.bottom) / 2
-            if abs(mid - lmid) < 0.45 * max(h, ln.bottom - ln.top):
-                ln.words.append(w)
-                ln.top, ln.bottom = min(ln.top, top), max(ln.bottom, bottom)
+        h = bottom - top if bottom - top > 3.0 else 3.0
+        for row in reversed(rows[-3:]):
+            lh = row[2] - row[1]
+            if abs(mid - (row[1] + row[2]) / 2) < 0.45 * (h if h >= lh else lh):
+                row[0].append(w)
+                if top < row[1]:
+                    row[1] = top
+                if bottom > row[2]:
+                    row[2] = bottom
                 break
         else:
-            lines.append(Line([w], top, bottom))
-    for ln in lines:
-        ln.words.sort(key=lambda w: w.x0)
-        ln.keys = [wfold(w.text) for w in ln.words]
-    lines.sort(key=lambda ln: ln.top)
-    return lines
+            rows.append([[w], top, bottom])
+    lines = []
+    for row_words, top, bottom in rows:
+        row_words.sort(key=_x0)
+        lines.append(Line(row_words, top, bottom, [wfold(w.text) for w in row_words]))
+    lines.sort(key=_top)
+    return Lines(lines)
+
+
+def _x0(w) -> float:
+    return w.x0
+
+
+def _top(ln) -> float:
+    return ln.top
+
+
+class Lines(list):
+    """A page's lines, with where each folded word stands: the exact label search visits only
+    the words a label can open on, not every word of the page for every label."""
+
+    def spots(self, heads: frozenset, prefixes: tuple) -> list[tuple[int, list[int]]]:
+        """(line, [word indexes]) in reading order, of the words equal to one of `heads` or
+        starting with one of `prefixes`."""
+        cache = self.__dict__.setdefault("_spots", {})
+        got = cache.get((heads, prefixes))
+        if got is None:
+            where = self.__dict__.get("_where")
+            if where is None:
+                where = self._where = {}
+                for li, ln in enumerate(self):
+                    for i, k in enumerate(ln.keys):
+                        if k:
+                            where.setdefault(k, []).append((li, i))
+            pos = [p for h in heads for p in where.get(h, ())]
+            if prefixes:
+                pos += [p for k, ps in where.items() if k not in heads and k.startswith(prefixes) for p in ps]
+            got = []
+            for li, i in sorted(pos):
+                if got and got[-1][0] == li:
+                    got[-1][1].append(i)
+                else:
+                    got.append((li, [i]))
+            cache[(heads, prefixes)] = got
+        return got
 
 
 # ------------------------------------------------------------------ labels
@@ -174,6 +237,16 @@ def _joined(keys: list[str], i: int) -> tuple[str, list[int]]:
     return s, owner
 
 
+@lru_cache(maxsize=1024)
+def _targets(synonyms: tuple) -> tuple[list[str], frozenset, tuple]:
+    targets = [t for t in (phrase_key(s) for s in synonyms) if t]
+    # Exact matching: the label's first word opens here (a one-word label of 6 letters or more
+    # may also open a longer word).
+    heads = frozenset(t.split(" ")[0] for t in targets)
+    prefixes = tuple(t for t in targets if " " not in t and len(t) >= 6)
+    return targets, heads, prefixes
+
+
 def find_labels(lines: list[Line], synonyms: list[str], *, fuzzy: bool = False, start_only: bool = False,
                 min_score: float = 86.0) -> list[Hit]:
     """Every place where one of `synonyms` is written, best first per line.
@@ -182,15 +255,16 @@ def find_labels(lines: list[Line], synonyms: list[str], *, fuzzy: bool = False, 
     `fuzzy` (OCR), rapidfuzz tolerates a few wrong letters. `start_only`: the label must open
     its line or follow a large gap (a field label, not a word inside a sentence).
     """
-    targets = [t for t in (phrase_key(s) for s in synonyms) if t]
-    # Exact matching: the label's first word opens here (a one-word label of 6 letters or more
-    # may also open a longer word).
-    heads = {t.split(" ")[0] for t in targets}
-    prefixes = tuple(t for t in targets if " " not in t and len(t) >= 6)
+    targets, heads, prefixes = _targets(tuple(synonyms))
+    if fuzzy or not isinstance(lines, Lines):
+        spots = ((li, range(len(ln.words))) for li, ln in enumerate(lines))
+    else:
+        spots = lines.spots(heads, prefixes)  # the only words the tests below let through
     hits: list[Hit] = []
-    for li, ln in enumerate(lines):
+    for li, idx in spots:
+        ln = lines[li]
         best = None
-        for i in range(len(ln.words)):
+        for i in idx:
             k = ln.keys[i]
             if not k:
                 continue
@@ -259,30 +333,45 @@ def _short_ok(ln: Line, i: int, key: str, owner: list[int]) -> bool:
     return last + 1 < len(ln.words) and _colon_after(ln, last)
 
 
+@lru_cache(maxsize=64)
+def _label_keys(phrases: tuple) -> tuple[list[str], list[str], dict, frozenset]:
+    """A form's label keys, computed once for all its pages: all of them, the long ones, and
+    by first word (an exact match of a label starting on a word has that word first)."""
+    keys = [k for k in (phrase_key(p) for p in phrases) if k]
+    # Long labels (several words) that may follow a value too closely to open a column.
+    long_keys = sorted({k for k in keys if " " in k and len(k) >= 8}, key=len, reverse=True)
+    by_head: dict[str, list[str]] = {}
+    for k in keys:
+        by_head.setdefault(k.split(" ")[0], []).append(k)  # a label starts on its own first word
+    return keys, long_keys, by_head, frozenset(by_head)
+
+
 class Labels:
     """All known labels of a form on a page: to stop a value at the next label."""
 
     def __init__(self, lines: list[Line], phrases: list[str], fuzzy: bool):
         self.starts: set[tuple[int, int]] = set()
         self.fuzzy = fuzzy
-        keys = [k for k in (phrase_key(p) for p in phrases) if k]
-        # Long labels (several words) that may follow a value too closely to open a column.
-        self.long_keys = sorted({k for k in keys if " " in k and len(k) >= 8}, key=len, reverse=True)
-        heads = {k.split(" ")[0] for k in keys}  # a label starts on its own first word
+        keys, self.long_keys, by_head, heads = _label_keys(tuple(phrases))
         inner = []  # labels inside a line, too close to the value before them to open a column
-        for li, ln in enumerate(lines):
-            for i in range(len(ln.words)):
+        if fuzzy or not isinstance(lines, Lines):
+            spots = ((li, range(len(ln.words))) for li, ln in enumerate(lines))
+        else:
+            spots = lines.spots(heads, ())  # exact: nothing below happens on another word
+        for li, idx in spots:
+            ln = lines[li]
+            for i in idx:
                 if not ln.keys[i] or (i > 0 and not _opens_column(ln, i) and ln.words[i - 1].text.strip(" :") != ""):
                     if i > 0 and ln.keys[i] in heads:
                         s, _ = ln.joined(i)
-                        if any((s == k or s.startswith(k + " ")) and len(k) >= 4 for k in keys):
+                        if any((s == k or s.startswith(k + " ")) and len(k) >= 4 for k in by_head[ln.keys[i]]):
                             inner.append((li, i))
                     if i > 0:
                         continue
                 if not fuzzy and ln.keys[i] not in heads:
                     continue
                 s, owner = ln.joined(i)
-                for k in keys:
+                for k in keys if fuzzy else by_head[ln.keys[i]]:
                     if (s == k or s.startswith(k + " ")) and _short_ok(ln, i, k, owner):
                         self.starts.add((li, i))
                         break

@@ -1,7 +1,8 @@
 """Limits on what a received file may cost, checked before the work (validators/limites.yaml).
 
-Cheap checks only: sizes from headers, an object walk of the PDF (pikepdf, no rendering) and
-a bounded decompression of its Flate streams. What slips through is caught by the worker
+Cheap checks only: sizes from headers, an object walk of the PDF (pikepdf, no rendering) and,
+when the streams' lengths alone do not already keep it within the limits, a bounded
+decompression of its Flate streams. What slips through is caught by the worker
 process's memory cap and time limit (pipeline/read/sandbox.py).
 """
 from __future__ import annotations
@@ -138,6 +139,48 @@ def _decoded_estimate(stream, cap: int) -> int:
     return len(raw)
 
 
+# Deflate writes at most 258 bytes for 2 bits: no Flate stream inflates more than 1032 times its size.
+DEFLATE_MAX_RATIO = 1032
+
+
+def _decoded_bound(raw: bytes, filters: list[str]) -> int:
+    """An upper bound of `_decoded_estimate`, from the stream's length alone (nothing decoded)."""
+    n = len(raw)
+    inner = n
+    if filters and filters[0] in _ASCII_FILTERS and len(filters) > 1:
+        # Hex: two characters a byte; ASCII85: five characters four bytes, « z » four zero bytes.
+        inner = (n // 2 + 1 if filters[0] in ("/ASCIIHexDecode", "/AHx")
+                 else (4 * n) // 5 + 4 * raw.count(b"z") + 4)
+        filters = filters[1:]
+    if filters and filters[0] in ("/FlateDecode", "/Fl"):
+        inner = DEFLATE_MAX_RATIO * inner + 1024
+    return max(n, inner)
+
+
+def _within_bounds(objects, px_l: Limit, stream_l: Limit, file_l: Limit) -> bool:
+    """True when the streams' upper bounds already keep the file within the limits: then the
+    exact count (inflating every Flate stream) cannot find anything, and is skipped."""
+    import pikepdf
+
+    total = 0
+    for obj in objects:
+        if not isinstance(obj, pikepdf.Stream):
+            continue
+        if obj.get("/Subtype") == "/Image":
+            try:
+                pixels = int(obj.get("/Width", 0)) * int(obj.get("/Height", 0))
+            except Exception:
+                pixels = 0
+            if pixels > px_l.valeur:
+                return False
+            continue
+        size = _decoded_bound(obj.read_raw_bytes(), _filters(obj))
+        total += size
+        if size > stream_l.valeur or total > file_l.valeur:
+            return False
+    return True
+
+
 def check_pdf(path: Path) -> Optional[str]:
     """Pages, objects, page sizes, image pixels and decompressed bytes of a PDF, before any
     rendering. None when within the limits (or when pikepdf cannot open it: the reader says why)."""
@@ -168,6 +211,8 @@ def check_pdf(path: Path) -> Optional[str]:
             w, h = abs(box[2] - box[0]) * unit, abs(box[3] - box[1]) * unit
             if max(w, h) > side_l.valeur:
                 return exceeded(f"page {i + 1} trop grande", f"{w:.0f} × {h:.0f} points", side_l)
+        if _within_bounds(objects, px_l, stream_l, file_l):
+            return None
         total = 0
         for obj in objects:
             if not isinstance(obj, pikepdf.Stream):

@@ -15,22 +15,14 @@ def render(fd: FileData, index: int, dpi: int = 150, crop=None):
     if page.rotation:
         return _render_turned(fd, index, dpi, crop)
     if fd.kind == "pdf":
-        import pypdfium2 as pdfium
-
-        doc = pdfium.PdfDocument(str(fd.path))
-        try:
-            p = doc[index]
-            c = (0, 0, 0, 0)
-            if crop:
-                x0, top, x1, bottom = crop
-                x0, top = max(0, x0), max(0, top)
-                x1, bottom = min(page.width, x1), min(page.height, bottom)
-                c = (x0, page.height - bottom, page.width - x1, top)
-            img = p.render(scale=dpi / 72, crop=c, grayscale=True).to_pil().convert("L")
-            p.close()
-        finally:
-            doc.close()
-        return img
+        p = fd.pdf_page(index)  # the document stays open for the next drawing (FileData.close_pdf)
+        c = (0, 0, 0, 0)
+        if crop:
+            x0, top, x1, bottom = crop
+            x0, top = max(0, x0), max(0, top)
+            x1, bottom = min(page.width, x1), min(page.height, bottom)
+            c = (x0, page.height - bottom, page.width - x1, top)
+        return p.render(scale=dpi / 72, crop=c, grayscale=True).to_pil().convert("L")
     from PIL import Image, ImageSequence
 
     with Image.open(fd.path) as im:

@@ -1,7 +1,7 @@
 """Stage read, entry point: one file → FileData (pages, text, words; OCR where there is no text).
 
-Cheap first, expensive only where needed: pypdfium2 text for every page, pdfplumber
-words only where layout matters, OCR only for pages without a text layer.
+Cheap first, expensive only where needed: pypdfium2 text and word boxes for every page, each
+page loaded once, OCR only for pages without a text layer.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from pipeline.read import limits
 from pipeline.read.document import MIN_TEXT_CHARS, FileData, Page, Word
 from pipeline.read.filetype import ACCEPTED_FR, sniff
+from pipeline.read.layout import pdf_words
 from pipeline.read.ocr import ocr_pages
 
 
@@ -79,6 +80,13 @@ def page_text(page) -> str:
         text = tp.get_text_range() or ""
     finally:
         tp.close()
+    return _clean(text)
+
+
+_SPACE = re.compile(r"\s")
+
+
+def _clean(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
 
 
@@ -103,7 +111,7 @@ def _read_pdf(fd: FileData) -> None:
     import pypdfium2.raw as raw
 
     try:
-        doc = pdfium.PdfDocument(str(fd.path))
+        doc = fd.pdf().document()  # kept open for the drawings that follow (FileData.close_pdf)
     except pdfium.PdfiumError as e:
         msg = str(e).lower()
         fd.problem = ("fichier protégé par un mot de passe (chiffré)" if "password" in msg
@@ -122,10 +130,18 @@ def _read_pdf(fd: FileData) -> None:
             return
         widgets = False  # form fields, even when a merge lost the form's catalogue entry
         for i in range(len(doc)):
-            page = doc[i]
+            page = fd.pdf().page(i, keep=False)
             w, h = page.get_size()
-            text = page_text(page)
-            has = len(re.sub(r"\s", "", text)) >= MIN_TEXT_CHARS
+            tp = page.get_textpage()
+            try:
+                raw_text = tp.get_text_range() or ""
+                text = _clean(raw_text)
+                has = len(_SPACE.sub("", text)) >= MIN_TEXT_CHARS
+                # The words' boxes from the same text page, while it is loaded (layout reading
+                # needs them on every page with text: a second load of the page costs more).
+                words = pdf_words(tp, h, raw_text) if has else None
+            finally:
+                tp.close()
             if i == 0:
                 # The QR corner, drawn now while the page is loaded (a second load costs more).
                 dpi = 100 if has else 150
@@ -136,15 +152,22 @@ def _read_pdf(fd: FileData) -> None:
                 if raw.FPDFAnnot_GetSubtype(annot) == raw.FPDF_ANNOT_WIDGET:
                     widgets = True
                 raw.FPDFPage_CloseAnnot(annot)
-            page.close()
-            fd.pages.append(Page(i, w, h, text if has else "", has_text_layer=has))
+            if has:
+                fd.pdf().hold(i, page)  # the last pages with text stay loaded for the drawings that follow
+            else:
+                page.close()  # a scan: its decoded image is let go now
+            fd.pages.append(Page(i, w, h, text if has else "", has_text_layer=has, words=words))
         try:
             fd.metadata = {k: v for k, v in doc.get_metadata_dict().items() if v}
         except Exception:
             pass
         has_form = raw.FPDF_GetFormType(doc.raw) != 0 or widgets
-    finally:
-        doc.close()
+    except BaseException:
+        fd.close_pdf()
+        raise
+    if fd.problem:
+        fd.close_pdf()  # nothing will be drawn from it
+        return
     if has_form:
         _pdf_fields(fd)
 
@@ -196,7 +219,8 @@ def _read_image(fd: FileData) -> None:
             fd.pages.append(Page(i, w * 72 / dx, h * 72 / dy, "", has_text_layer=False, size_known=known))
 
 def page_words(fd: FileData, index: int) -> list[Word]:
-    """Words with positions: from OCR, or from pdfplumber (only pages where layout matters)."""
+    """Words with positions: from the text layer (read with the page) or OCR; pdfplumber for a
+    page that has neither (a few characters below MIN_TEXT_CHARS, not OCR'd)."""
     page = fd.pages[index]
     if page.words is None:
         import pdfplumber
