@@ -15,6 +15,7 @@ from typing import Optional
 from pipeline.read import layout as L
 
 LOW_INK, TICK_INK = 0.05, 0.12
+BARE_MARK, BARE_BLANK = 0.025, 0.006  # dark share left of an answer: a bare ✓ (≈ 0.045), nothing (≈ 0)
 
 
 @dataclass
@@ -258,6 +259,8 @@ class FormReader:
                     pass  # the printed glyphs (☒ / ☐) said it already
                 else:
                     marks = {o: "unknown" for o in inks}
+            elif page.ocr:
+                marks = self._bare_marks(i, words, inks) or marks
         ticked = [o for o, m in marks.items() if m == "ticked"]
         text = " ".join(f"{'[X]' if marks[o] == 'ticked' else '[ ]' if marks[o] == 'empty' else '[?]'} {words[o].text}"
                         for o in words)
@@ -269,6 +272,24 @@ class FormReader:
             self.note(name, i, ws, text, "vide")
             return None
         self.note(name, i, ws, text, "illisible")
+        return None
+
+    def _bare_marks(self, i, words: dict, inks: dict) -> Optional[dict]:
+        """Forms that print no box: a bare « ✓ » before the answer, nothing before the others.
+
+        The OCR drops the ✓; on the page its place holds a stroke, the other places are blank.
+        Only a blank place against a clear stroke decides (a drawn empty box has its border).
+        """
+        from pipeline.read.pixels import ink_left_of
+
+        try:
+            left = {o: ink_left_of(self.fd, i, w) for o, w in words.items()}
+        except Exception:
+            return None
+        marked = [o for o, v in left.items() if v > BARE_MARK]
+        blank = [o for o, v in left.items() if v < BARE_BLANK and inks[o] is None]
+        if len(marked) == 1 and len(blank) == len(left) - 1:
+            return {o: "ticked" if o == marked[0] else "empty" for o in left}
         return None
 
     def _ink(self, i, word) -> Optional[float]:
