@@ -244,7 +244,7 @@ class FormReader:
             and list(marks.values()).count("ticked") == 1
         if not ocr_clear and (page.ocr or any(m in (None, "unknown") for m in marks.values())
                               or list(marks.values()).count("ticked") != 1):
-            inks = {o: self._ink(i, w) for o, w in words.items()}
+            inks = {o: self._ink(i, w) for o, w in _trimmed(words).items()}
             if all(v is not None for v in inks.values()):
                 # A scanned empty box keeps its blurred border (ink up to ~0.18): the ticked one is the
                 # clearly darker one, by ratio and by a margin.
@@ -283,7 +283,7 @@ class FormReader:
         from pipeline.read.pixels import ink_left_of
 
         try:
-            left = {o: ink_left_of(self.fd, i, w) for o, w in words.items()}
+            left = {o: ink_left_of(self.fd, i, w) for o, w in _trimmed(words).items()}
         except Exception:
             return None
         marked = [o for o, v in left.items() if v > BARE_MARK]
@@ -447,6 +447,21 @@ def _unsure_block(words, page) -> bool:
     limit = UNSURE_HAND if _hand_page(page) else UNSURE_WORD
     ws = [w for w in words if _wordy(w)]
     return len(ws) >= 4 and sum(w.conf < limit for w in ws) >= 0.3 * len(ws)
+
+
+def _trimmed(words: dict) -> dict:
+    """The answers' words cut to their letters: the OCR sometimes reads a box and the word after
+    it as one word (« ☑Non »), which hides the box from the ink measure."""
+    from pipeline.read.document import Word
+
+    per_char = min((w.x1 - w.x0) / max(1, len(w.text)) for w in words.values())
+    out = {}
+    for o, w in words.items():
+        letters = len(re.sub(r"[^A-Za-zÀ-ÿ]", "", w.text)) or len(w.text)
+        if w.x1 - w.x0 > 1.35 * per_char * letters:
+            w = Word(w.text, w.x1 - per_char * letters, w.top, w.x1, w.bottom, w.line, w.conf)
+        out[o] = w
+    return out
 
 
 class _NotFound(Exception):
