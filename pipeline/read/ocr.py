@@ -28,10 +28,12 @@ def ocr_pages(fd: FileData, plan: dict) -> None:
     for index, crop in sorted(plan.items()):
         page = fd.pages[index]
         landscape = page.width > page.height * 1.1
-        if landscape and not page.rotation and not page.ocr:
+        if landscape and not page.rotation:
             # A landscape sheet is most likely a portrait form fed sideways: ask the orientation
             # first (OSD is surer at 150 dpi), so as not to read the page sideways for nothing.
-            turn = orientation(render(fd, index, dpi=OSD_DPI), 0.5)
+            if getattr(page, "_osd", None) is None:
+                page._osd = orientation(render(fd, index, dpi=OSD_DPI), 0.5)
+            turn = page._osd
             if turn in (90, 270):
                 _turn(page, turn)
                 words, _ = tesseract_words(render(fd, index, dpi=OCR_DPI), OCR_DPI, 0.0, 0.0, with_conf=True)
