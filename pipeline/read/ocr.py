@@ -36,7 +36,13 @@ def ocr_pages(fd: FileData, plan: dict) -> None:
             turn = page._osd
             if turn in (90, 270):
                 _turn(page, turn)
-                words, _ = tesseract_words(render(fd, index, dpi=OCR_DPI), OCR_DPI, 0.0, 0.0, with_conf=True)
+                words, conf = tesseract_words(render(fd, index, dpi=OCR_DPI), OCR_DPI, 0.0, 0.0, with_conf=True)
+                if conf < LOW_CONF:
+                    # OSD knows the page lies sideways more surely than which way: the other way too.
+                    other = _read_turned(fd, index, (turn + 180) % 360)
+                    if other[1] > conf:
+                        (words, conf), page._osd = other, (turn + 180) % 360
+                        _turn(page, page._osd)
                 _keep(fd, page, words, None)
                 continue
             words, conf = _read(fd, page, crop)
