@@ -307,3 +307,98 @@ def test_a_complete_scanned_dossier_with_turned_pages_gives_no_finding(tmp_path)
     report = check_dossier(tmp_path / "v" / "dossier", jobs=2)
     assert [(f.rule, f.file) for f in report.findings if f.severity in ("bloquant", "avertissement")] == []
     assert report.status == "complet"
+
+
+def _scanned_page(tmp_path, lines: list[tuple[str, str]], value_font: str) -> FileData:
+    """One page, labels printed and values in `value_font`, scanned at 200 dpi, read (OCR)."""
+    import io
+    import random
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from pipeline.read.reader import read_file
+
+    body, _ = variations._fonts("sans")
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setFont(body, 14)
+    c.drawString(60, 780, "Fiche de poste")
+    y = 740
+    for label, value in lines:
+        c.setFont(body, 11)
+        c.drawString(60, y, label)
+        c.setFont(value_font, 13)
+        c.drawString(68 + c.stringWidth(label, body, 11), y, value)
+        y -= 26
+    c.showPage()
+    c.save()
+    look = variations.ScanLook(dpi=200, skew=0.0, blur=0, noise=0, bw=False, turn=0)
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(variations.scan_pdf(buf.getvalue(), [look], random.Random(0)))
+    return read_file(path)
+
+
+@pytest.mark.skipif(not variations.hand_available(), reason="police manuscrite absente (fonts-breip)")
+def test_a_handwritten_value_is_read_when_sure_and_unreadable_otherwise_never_a_wrong_value(tmp_path):
+    from pipeline.read.fields import read_fields
+
+    hand = variations._font("V_hand", variations.HAND)
+    fd = _scanned_page(tmp_path, [("Nom de naissance :", "DURAND"), ("Nom d'usage :", "MARTIN"),
+                                  ("Date de naissance :", "14/09/1967"),
+                                  ("N° de sécurité sociale :", "2 67 09 50 116 042 37")], hand)
+    got = read_fields(fd, load_form("identite"))
+    evidence = fd.metadata["_evidence"]
+    assert got["nom_naissance"] == "DURAND" and evidence["nom_naissance"]["etat"] == "lu"
+    # Read « MARTY », the OCR unsure of it: unreadable (an avertissement), never « MARTY ».
+    assert got["nom_usage"] is None and evidence["nom_usage"]["etat"] == "illisible"
+    # The handwritten 9 and 6 read as 4 and 0: a date the OCR is unsure of stays unreadable.
+    assert got["date_naissance"] is None and evidence["date_naissance"]["etat"] == "illisible"
+    # Handwritten digits the OCR guessed at: no number taken, whatever its key.
+    assert got["nir"] == [] and evidence["nir"]["etat"] == "illisible"
+
+
+def _scanned_answers(tmp_path, marks: tuple[str, str]) -> FileData:
+    """An AF3 question whose answers have no printed box: a bare mark before one, or nothing."""
+    import io
+    import random
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from pipeline.read.reader import read_file
+
+    body, _ = variations._fonts("sans")
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setFont(body, 14)
+    c.drawString(60, 780, "Imprimé AF3 – Rapport médical")
+    c.setFont(body, 11)
+    c.drawString(60, 740, "Parties H et I – Médecin agréé")
+    c.drawString(60, 714, "L'agent est-il inapte à toutes fonctions ?")
+    for y, (mark, answer) in zip((690, 668), zip(marks, ("Oui", "Non"))):
+        c.setFont(variations.GLYPH_FONT, 11)
+        c.drawString(72, y, mark)
+        c.setFont(body, 11)
+        c.drawString(88, y, answer)
+    c.showPage()
+    c.save()
+    look = variations.ScanLook(dpi=200, skew=0.0, blur=0.4, noise=40, bw=False, turn=0)
+    path = tmp_path / "af3.pdf"
+    path.write_bytes(variations.scan_pdf(buf.getvalue(), [look], random.Random(0)))
+    return read_file(path)
+
+
+@pytest.mark.parametrize("marks,expected,state", [
+    (("", "✓"), False, "lu"),  # the OCR drops the bare ✓: its stroke against a blank place decides
+    (("✓", ""), True, "lu"),
+    (("", ""), None, "vide"),  # nothing ticked: no answer, never « Non »
+])
+def test_a_bare_tick_without_printed_boxes_is_read_on_a_scan(tmp_path, marks, expected, state):
+    variations._fonts("sans")  # registers the glyph font too
+    fd = _scanned_answers(tmp_path, marks)
+    form = load_form("af3")
+    r = FormReader(fd, {**form, "champs": {"inapte_toutes_fonctions": form["champs"]["inapte_toutes_fonctions"]}})
+    got = r.read()
+    assert got.get("inapte_toutes_fonctions") is expected
+    assert r.evidence["inapte_toutes_fonctions"]["etat"] == state

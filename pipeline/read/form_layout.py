@@ -15,6 +15,7 @@ from typing import Optional
 from pipeline.read import layout as L
 
 LOW_INK, TICK_INK = 0.05, 0.12
+BARE_MARK, BARE_BLANK = 0.025, 0.006  # dark share left of an answer: a bare ✓ (≈ 0.045), nothing (≈ 0)
 
 
 @dataclass
@@ -243,7 +244,7 @@ class FormReader:
             and list(marks.values()).count("ticked") == 1
         if not ocr_clear and (page.ocr or any(m in (None, "unknown") for m in marks.values())
                               or list(marks.values()).count("ticked") != 1):
-            inks = {o: self._ink(i, w) for o, w in words.items()}
+            inks = {o: self._ink(i, w) for o, w in _trimmed(words).items()}
             if all(v is not None for v in inks.values()):
                 # A scanned empty box keeps its blurred border (ink up to ~0.18): the ticked one is the
                 # clearly darker one, by ratio and by a margin.
@@ -258,6 +259,8 @@ class FormReader:
                     pass  # the printed glyphs (☒ / ☐) said it already
                 else:
                     marks = {o: "unknown" for o in inks}
+            elif page.ocr:
+                marks = self._bare_marks(i, words, inks) or marks
         ticked = [o for o, m in marks.items() if m == "ticked"]
         text = " ".join(f"{'[X]' if marks[o] == 'ticked' else '[ ]' if marks[o] == 'empty' else '[?]'} {words[o].text}"
                         for o in words)
@@ -269,6 +272,24 @@ class FormReader:
             self.note(name, i, ws, text, "vide")
             return None
         self.note(name, i, ws, text, "illisible")
+        return None
+
+    def _bare_marks(self, i, words: dict, inks: dict) -> Optional[dict]:
+        """Forms that print no box: a bare « ✓ » before the answer, nothing before the others.
+
+        The OCR drops the ✓; on the page its place holds a stroke, the other places are blank.
+        Only a blank place against a clear stroke decides (a drawn empty box has its border).
+        """
+        from pipeline.read.pixels import ink_left_of
+
+        try:
+            left = {o: ink_left_of(self.fd, i, w) for o, w in _trimmed(words).items()}
+        except Exception:
+            return None
+        marked = [o for o, v in left.items() if v > BARE_MARK]
+        blank = [o for o, v in left.items() if v < BARE_BLANK and inks[o] is None]
+        if len(marked) == 1 and len(blank) == len(left) - 1:
+            return {o: "ticked" if o == marked[0] else "empty" for o in left}
         return None
 
     def _ink(self, i, word) -> Optional[float]:
@@ -426,6 +447,21 @@ def _unsure_block(words, page) -> bool:
     limit = UNSURE_HAND if _hand_page(page) else UNSURE_WORD
     ws = [w for w in words if _wordy(w)]
     return len(ws) >= 4 and sum(w.conf < limit for w in ws) >= 0.3 * len(ws)
+
+
+def _trimmed(words: dict) -> dict:
+    """The answers' words cut to their letters: the OCR sometimes reads a box and the word after
+    it as one word (« ☑Non »), which hides the box from the ink measure."""
+    from pipeline.read.document import Word
+
+    per_char = min((w.x1 - w.x0) / max(1, len(w.text)) for w in words.values())
+    out = {}
+    for o, w in words.items():
+        letters = len(re.sub(r"[^A-Za-zÀ-ÿ]", "", w.text)) or len(w.text)
+        if w.x1 - w.x0 > 1.35 * per_char * letters:
+            w = Word(w.text, w.x1 - per_char * letters, w.top, w.x1, w.bottom, w.line, w.conf)
+        out[o] = w
+    return out
 
 
 class _NotFound(Exception):

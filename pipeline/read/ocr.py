@@ -16,39 +16,114 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 
 OCR_DPI = 200
+PAD = 20  # pixels of white added above a zone read under another
+CUT_DPI, CUT_WHITE = 100, 200  # a blank band between the zone read and the rest: no pixel darker
 
 def ocr_pages(fd: FileData, plan: dict) -> None:
-    """OCR the pages in `plan` ({index: crop or None}); Tesseract runs as subprocesses."""
+    """OCR the pages in `plan` ({index: crop or None}); Tesseract runs as subprocesses.
+
+    Each part of a page is read once: a page whose top was read already is read below it only.
+    """
     require_tesseract()
     for index, crop in sorted(plan.items()):
         page = fd.pages[index]
-        img = render(fd, index, dpi=OCR_DPI, crop=crop)
-        ox, oy = (crop[0], crop[1]) if crop else (0.0, 0.0)
-        words, conf = tesseract_words(img, OCR_DPI, ox, oy, with_conf=True)
-        # A landscape scan of a portrait form is a sheet fed sideways: ask too.
-        if (conf < LOW_CONF or _vertical(words) or page.width > page.height * 1.1) and not page.rotation:
+        landscape = page.width > page.height * 1.1
+        if landscape and not page.rotation:
+            # A landscape sheet is most likely a portrait form fed sideways: ask the orientation
+            # first (OSD is surer at 150 dpi), so as not to read the page sideways for nothing.
+            if getattr(page, "_osd", None) is None:
+                page._osd = orientation(render(fd, index, dpi=OSD_DPI), 0.5)
+            turn = page._osd
+            if turn in (90, 270):
+                _turn(page, turn)
+                words, conf = tesseract_words(render(fd, index, dpi=OCR_DPI), OCR_DPI, 0.0, 0.0, with_conf=True)
+                if conf < LOW_CONF:
+                    # OSD knows the page lies sideways more surely than which way: the other way too.
+                    other = _read_turned(fd, index, (turn + 180) % 360)
+                    if other[1] > conf:
+                        (words, conf), page._osd = other, (turn + 180) % 360
+                        _turn(page, page._osd)
+                _keep(fd, page, words, None)
+                continue
+            words, conf = _read(fd, page, crop)
+            if _vertical(words):
+                # Sideways for sure, the direction unsure: read it both ways, keep the surer.
+                tries = [(_read_turned(fd, index, t), t) for t in (90, 270)]
+                (words, conf), turn = max(tries, key=lambda x: x[0][1])
+                _turn(page, turn)
+                crop = None
+            _keep(fd, page, words, crop)
+            continue
+        if crop is None and page.ocr and getattr(page, "_ocr_zone", "none") == (page.rotation, None):
+            continue  # read whole already, the same way up
+        below = _below(fd, page, crop)
+        if below is not None:
+            # The top was read already (to see whether another pièce starts there): read the rest.
+            cut, part = below
+            from PIL import ImageOps
+
+            # White above the zone: Tesseract misses words that touch the image's edge.
+            img = ImageOps.expand(render(fd, index, dpi=OCR_DPI, crop=part), border=(0, PAD, 0, 0), fill=255)
+            words, _ = tesseract_words(img, OCR_DPI, part[0], part[1] - PAD * 72 / OCR_DPI, with_conf=True)
+            top = [w for w in page.words if (w.top + w.bottom) / 2 <= cut]
+            shift = 1 + max((w.line for w in top), default=0)
+            words = top + [Word(w.text, w.x0, w.top, w.x1, w.bottom, w.line + shift, w.conf)
+                           for w in words if (w.top + w.bottom) / 2 > cut]
+            _keep(fd, page, words, None if crop is None else (0.0, 0.0, page.width, part[3]))
+            continue
+        words, conf = _read(fd, page, crop)
+        if (conf < LOW_CONF or _vertical(words)) and not page.rotation:
             # Little read, and badly: the page may be turned. Ask Tesseract's orientation
             # detection on the whole page, turn it upright, read it again.
-            # OSD is surer at 150 dpi than at 200; a landscape sheet is most likely a portrait form
-            # fed sideways: a quarter turn is taken on weaker evidence.
-            landscape = page.width > page.height * 1.1
-            turn = orientation(render(fd, index, dpi=OSD_DPI), 0.5 if landscape else 1.0)
-            if landscape and turn not in (90, 270):
-                turn = 0
-                if _vertical(words):
-                    # Sideways for sure, the direction unsure: read it both ways, keep the surer.
-                    tries = [(_read_turned(fd, index, t), t) for t in (90, 270)]
-                    (words, conf), turn = max(tries, key=lambda x: x[0][1])
-                    _turn(page, turn)
-                    crop = None
-            elif turn:
+            turn = orientation(render(fd, index, dpi=OSD_DPI), 1.0)
+            if turn:
                 _turn(page, turn)
                 crop = None  # a zone of a turned page is another zone: read it whole
                 words, conf = tesseract_words(render(fd, index, dpi=OCR_DPI), OCR_DPI, 0.0, 0.0, with_conf=True)
-        page.words = words
-        page.text = words_to_text(words)
-        page.ocr = True
-        fd.ocr_pages += 1
+        _keep(fd, page, words, crop)
+
+
+def _read(fd: FileData, page, crop):
+    img = render(fd, page.index, dpi=OCR_DPI, crop=crop)
+    ox, oy = (crop[0], crop[1]) if crop else (0.0, 0.0)
+    return tesseract_words(img, OCR_DPI, ox, oy, with_conf=True)
+
+
+def _keep(fd: FileData, page, words, crop) -> None:
+    page.words = words
+    page.text = words_to_text(words)
+    page.ocr = True
+    fd.ocr_pages += 1
+    page._ocr_zone = (page.rotation, crop)  # what was read, which way up: None for the whole page
+
+
+def _below(fd: FileData, page, crop):
+    """(cut, zone) to read when only the top of an upright page was read and more is asked for.
+
+    The cut is a blank band across the whole page, under the last line read whole: no line is
+    read twice or cut in two, and no ruled table is cut (its rules cross every band). None when
+    there is no such band (a skewed page, a table at the zone's edge): the page is read whole.
+    """
+    rotation, zone = getattr(page, "_ocr_zone", (None, None))
+    if not page.ocr or not page.words or page.rotation or rotation != 0 or zone is None:
+        return None
+    x0, top, x1, bottom = zone
+    if top > 0 or x0 > 0 or x1 < page.width - 1:
+        return None
+    want = page.height if crop is None else crop[3]
+    if (crop is not None and (crop[0] > 0 or crop[1] > 0 or crop[2] < page.width - 1)) or want <= bottom:
+        return None
+    h = sorted(w.bottom - w.top for w in page.words)[len(page.words) // 2]
+    lo, hi = bottom * 0.4, bottom - 1.5 * h  # the lines above `hi` were read whole
+    if hi <= lo:
+        return None
+    img = render(fd, page.index, dpi=CUT_DPI, crop=(page.width * 0.04, lo, page.width * 0.96, hi))
+    px = img.load()
+    for y in range(img.height - 1, -1, -1):
+        if all(px[x, y] >= CUT_WHITE for x in range(img.width)):
+            cut = lo + y * 72 / CUT_DPI
+            return cut, (0.0, cut, page.width, want)
+    return None
 
 
 def _turn(page, turn: int) -> None:

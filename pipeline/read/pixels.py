@@ -137,3 +137,9 @@ def ink_right_of(fd: FileData, index: int, word: Word, width: float = 160.0) -> 
     crop = (word.x1 + 8, word.top - 0.2 * h, word.x1 + width, word.bottom + 0.5 * h)
     img = render(fd, index, dpi=100, crop=crop)
     return dark_share(img, 140)
+
+def ink_left_of(fd: FileData, index: int, word: Word) -> float:
+    """Dark share of the place a checkbox would take left of `word` (a bare ✓ has no box)."""
+    h = max(6.0, word.bottom - word.top)
+    crop = (word.x0 - 2.4 * h, word.top - 0.3 * h, word.x0 - 0.5, word.bottom + 0.3 * h)
+    return dark_share(render(fd, index, dpi=200, crop=crop), 140)
