@@ -402,3 +402,20 @@ def test_a_bare_tick_without_printed_boxes_is_read_on_a_scan(tmp_path, marks, ex
     got = r.read()
     assert got.get("inapte_toutes_fonctions") is expected
     assert r.evidence["inapte_toutes_fonctions"]["etat"] == state
+
+
+def test_scanned_member_rows_run_together_are_unreadable_not_a_missing_quorum():
+    """Two or three people's cells the OCR read as one row leave fewer members and one « name »
+    longer than a person's: the table is unreadable (CHAMP-ILLISIBLE, à vérifier), never a
+    quorum found missing on a good AF4."""
+    from pipeline.read.form_layout import _members_unsure
+
+    def member(role, nom):
+        return {"role": role, "nom": nom, "texte": f"{role} {nom} present signe", "presence": "present", "signe": True}
+
+    good = [member("president", "dr paul lemaire"), member("medecin", "dr claire roussel"),
+            member("medecin", "jean pierre de la fontaine"), member("representant_personnel", "marc tison")]
+    assert not _members_unsure(good, [m["texte"] for m in good])
+    run_together = [member("president", "paul lemaire"),
+                    member("representant_administration", "olivier laure henri guerin masson lucas")]
+    assert _members_unsure(run_together, [m["texte"] for m in run_together])

@@ -439,7 +439,14 @@ def _members_unsure(members: list[dict], rows: list[str]) -> bool:
     sign_column = any(signed) or any(re.search(r"signature|emargement", phrase_key(r)) for r in rows)
     if sign_column and not all(signed):
         return True
+    # Rows run together (two people's cells read as one line): a « name » longer than a person's.
+    if any(len([t for t in m["nom"].split() if t not in NAME_PARTICLES]) > MAX_NAME_WORDS for m in members):
+        return True
     return not any(m["role"] == "president" for m in members)
+
+
+NAME_PARTICLES = frozenset({"de", "du", "des", "la", "le", "d", "l", "dr", "pr", "mme", "m", "me"})
+MAX_NAME_WORDS = 5  # prénoms composés and double names included ("jean pierre dupont durand")
 
 
 def _unsure_block(words, page) -> bool:
