@@ -232,6 +232,7 @@ class Converter:
     """
 
     START_TIMEOUT = 90.0
+    MAX_RESTARTS = 2  # per file: a LibreOffice that keeps dying is a fault of the machine
 
     def __init__(self, timeout: float = 120.0):
         self.timeout = timeout  # per document
@@ -332,6 +333,8 @@ class Converter:
         """The server runs and LibreOffice answers (unoserver's info() asks LibreOffice its filters)."""
         if self._proc is None or self._proc.poll() is not None:
             return False
+        if _office_gone(self._proc.pid):
+            return False  # killed mid-conversion: unoserver may still answer info() a moment longer
         try:
             with self._proxy(timeout) as proxy:
                 return proxy.info().get("api") == "3"
@@ -372,12 +375,15 @@ class Converter:
 
     # -- conversion
     def convert_file(self, src: Path, dst: Path) -> Path:
-        """Convert one .docx to `dst` (a .pdf path); ConversionError if LibreOffice fails twice."""
+        """Convert one .docx to `dst` (a .pdf path); ConversionError if LibreOffice fails twice
+        on the file itself. A LibreOffice that died under it does not count against the file:
+        it is restarted and the file tried again (at most MAX_RESTARTS times)."""
         src, dst = Path(src).resolve(), Path(dst).resolve()
         with self._lock:
             if self._owner != os.getpid():  # forked: the server belongs to the parent
                 self._proc, self._dir, self._owner = None, None, os.getpid()
-            for attempt in range(2):
+            failures = restarts = 0
+            while failures < 2 and restarts <= self.MAX_RESTARTS:
                 self.start()
                 if self.fallback_reason:
                     return _one_shot(src, dst, self.timeout)
@@ -390,11 +396,14 @@ class Converter:
                         return dst
                 except _RPC_ERRORS as e:
                     answered = isinstance(e, xmlrpc.client.Fault)
-                    log.warning("conversion de %s échouée (essai %d) : %s", src.name, attempt + 1, type(e).__name__)
-                # A cut connection means the server is going down even if it still answers a
-                # moment longer: restart it rather than retry on a dying LibreOffice.
+                    log.warning("conversion de %s échouée (%s)", src.name, type(e).__name__)
+                # A cut connection, or no LibreOffice left behind unoserver: the server is going
+                # down even if it still answers a moment longer; restart it rather than retry on it.
                 if not answered or not self._healthy():
-                    self._kill()  # restarted by start() on the next attempt
+                    self._kill()  # restarted by start() on the next turn
+                    restarts += 1
+                else:
+                    failures += 1
         raise ConversionError(
             f"LibreOffice n'a pas converti en PDF : {src.name}. "
             "Vérifiez que ce fichier s'ouvre dans LibreOffice, puis relancez."
@@ -425,6 +434,25 @@ def _signal_group(pgid: int, sig: int) -> None:
         os.killpg(pgid, sig)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def _office_gone(pgid: int) -> bool:
+    """No live LibreOffice (soffice.bin) in the server's process group. Read from /proc; where
+    there is none, nothing is concluded."""
+    if not os.path.isdir("/proc/self"):
+        return False
+    for d in os.scandir("/proc"):
+        if not d.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d.name}/stat", encoding="utf-8", errors="replace") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        comm, rest = stat[stat.find("(") + 1:stat.rfind(")")], stat[stat.rfind(")") + 2:].split()
+        if comm.startswith("soffice") and len(rest) > 2 and rest[2] == str(pgid) and rest[0] not in ("Z", "X"):
+            return False
+    return True
 
 
 def _group_alive(pgid: int) -> bool:
