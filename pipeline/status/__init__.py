@@ -75,6 +75,7 @@ def present_pieces(dossier_dir: Path, files: list[Path]) -> set[str]:
     """Pièce ids of the received files: by name when the watcher named them, else by content
     (remembered by sha256 in the dossier, so a scan is read once)."""
     from pipeline.dossier.pieces import load_catalogue
+    from pipeline.pdfium import LOCK
     from pipeline.read.identify import identify_document
 
     ids = {p.id for p in load_catalogue().pieces}
@@ -88,7 +89,8 @@ def present_pieces(dossier_dir: Path, files: list[Path]) -> set[str]:
             if sha in cache:
                 piece = cache[sha]
             else:
-                ident = identify_document(f)
+                with LOCK:  # the desk asks the stage from several threads; pdfium is not thread-safe
+                    ident = identify_document(f)
                 piece = learned[sha] = ident.piece if not ident.problem else None
         if piece:
             out.add(piece)

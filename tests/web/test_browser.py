@@ -76,6 +76,29 @@ def _resident_libreoffice(data_dir: Path) -> bool:
     return any("pipeline-lo-" in cmd and under_consumer(pid) for pid, (cmd, _, _) in procs.items())
 
 
+def _thumbnails_at_once(base: str, cookies: list[dict]) -> None:
+    import threading
+    import urllib.request
+
+    header = "; ".join(f"{c['name']}={c['value']}" for c in cookies)
+    names = ["af3.pdf", "af4.pdf", "estimation.pdf", "fiche_de_poste.pdf", "notice_agent.pdf"]
+    got: list[str] = []
+
+    def fetch(k: int) -> None:
+        for i in range(6):
+            req = urllib.request.Request(f"{base}/apercus/{names[(k + i) % len(names)]}.png", headers={"Cookie": header})
+            try:
+                with urllib.request.urlopen(req, timeout=60) as r:
+                    got.append(r.headers.get("Content-Type", ""))
+            except OSError as e:
+                got.append(f"erreur {e}")
+
+    threads = [threading.Thread(target=fetch, args=(k,)) for k in range(8)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert got == ["image/png"] * 48, sorted(set(got))
+
+
 def _shot(page, name: str) -> None:
     keep_screenshot(page, name)
 
@@ -189,6 +212,9 @@ def test_gestionnaire_path_in_browser(page, desk_server, desk_data, completed_fo
     assert page.request.get(base + "/apercus/af3.pdf.png").headers["content-type"] == "image/png"
     for name in ("manifest.json", "dossier.yaml", "..%2F..%2Fdesk.sqlite3"):  # only what the build listed
         assert page.request.get(base + f"/apercus/{name}.png").status == 404, name
+    # Many thumbnails at once, on the server's threads: pdfium is not thread-safe and once took
+    # the whole server down here.
+    _thumbnails_at_once(base, page.context.cookies())
     checklist = page.inner_text("#checklist")
     assert "AF3" in checklist or "af3" in checklist.lower()
 

@@ -39,6 +39,13 @@ def safe_name(name: str) -> str:
 
 
 def _pdf_pages(data: bytes, nom: str) -> int:
+    from pipeline.pdfium import LOCK
+
+    with LOCK:  # uploads run on several of the server's threads
+        return _pdf_pages_locked(data, nom)
+
+
+def _pdf_pages_locked(data: bytes, nom: str) -> int:
     import pypdfium2 as pdfium
 
     try:

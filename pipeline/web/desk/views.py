@@ -575,11 +575,14 @@ def _thumbnail(path: Path, mime: str) -> bytes:
     if mime == "application/pdf":
         import pypdfium2 as pdfium
 
-        pdf = pdfium.PdfDocument(str(path))
-        try:
-            pdf[0].render(scale=0.35).to_pil().save(buf, "PNG")
-        finally:
-            pdf.close()
+        from pipeline.pdfium import LOCK
+
+        with LOCK:  # the page's thumbnails arrive together, on several of the server's threads
+            pdf = pdfium.PdfDocument(str(path))
+            try:
+                pdf[0].render(scale=0.35).to_pil().save(buf, "PNG")
+            finally:
+                pdf.close()
     else:
         from PIL import Image
 
