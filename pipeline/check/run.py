@@ -444,6 +444,7 @@ def _crops(findings: list, docs: list[Identified]) -> None:
     import base64
     import io
 
+    from pipeline.pdfium import LOCK
     from pipeline.read.pixels import render
 
     for f in findings:
@@ -458,7 +459,8 @@ def _crops(findings: list, docs: list[Identified]) -> None:
         page = doc.data.pages[ev["page"] - 1]
         crop = (max(0, x0 - 30), max(0, top - 12), min(page.width, max(x1 + 200, x0 + 300)), bottom + 40)
         try:
-            img = render(doc.data, ev["page"] - 1, dpi=100, crop=crop)
+            with LOCK:  # the desk's task consumer checks dossiers on several threads
+                img = render(doc.data, ev["page"] - 1, dpi=100, crop=crop)
             buf = io.BytesIO()
             img.save(buf, format="PNG", optimize=True)
             ev["image"] = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
