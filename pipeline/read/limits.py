@@ -157,9 +157,9 @@ def _decoded_bound(raw: bytes, filters: list[str]) -> int:
     return max(n, inner)
 
 
-def _within_bounds(objects, px_l: Limit, stream_l: Limit, file_l: Limit) -> bool:
-    """True when the streams' upper bounds already keep the file within the limits: then the
-    exact count (inflating every Flate stream) cannot find anything, and is skipped."""
+def _streams_over(objects, size_of, px_l: Limit, stream_l: Limit, file_l: Limit) -> Optional[str]:
+    """The first image or stream over its limit, by `size_of(stream)` for the decoded size;
+    None when all are within."""
     import pikepdf
 
     total = 0
@@ -167,18 +167,23 @@ def _within_bounds(objects, px_l: Limit, stream_l: Limit, file_l: Limit) -> bool
         if not isinstance(obj, pikepdf.Stream):
             continue
         if obj.get("/Subtype") == "/Image":
+            # An image decodes to its pixels (the reader stops there): counted by pixels,
+            # not inflated, so a scan of 100 pages costs nothing here.
             try:
                 pixels = int(obj.get("/Width", 0)) * int(obj.get("/Height", 0))
             except Exception:
                 pixels = 0
             if pixels > px_l.valeur:
-                return False
+                return exceeded("image trop grande dans le PDF", f"{pixels // 1_000_000} mégapixels", px_l)
             continue
-        size = _decoded_bound(obj.read_raw_bytes(), _filters(obj))
+        size = size_of(obj)
+        if size > stream_l.valeur:
+            return exceeded("flux PDF trop volumineux une fois décompressé", f"plus de {human(stream_l.valeur)}",
+                            stream_l, size=True)
         total += size
-        if size > stream_l.valeur or total > file_l.valeur:
-            return False
-    return True
+        if total > file_l.valeur:
+            return exceeded("contenu PDF décompressé trop volumineux", total, file_l, size=True)
+    return None
 
 
 def check_pdf(path: Path) -> Optional[str]:
@@ -211,29 +216,12 @@ def check_pdf(path: Path) -> Optional[str]:
             w, h = abs(box[2] - box[0]) * unit, abs(box[3] - box[1]) * unit
             if max(w, h) > side_l.valeur:
                 return exceeded(f"page {i + 1} trop grande", f"{w:.0f} × {h:.0f} points", side_l)
-        if _within_bounds(objects, px_l, stream_l, file_l):
+        # The streams' upper bounds (nothing inflated) settle most files; only when they do
+        # not is every Flate stream inflated for its exact size.
+        if _streams_over(objects, lambda o: _decoded_bound(o.read_raw_bytes(), _filters(o)),
+                         px_l, stream_l, file_l) is None:
             return None
-        total = 0
-        for obj in objects:
-            if not isinstance(obj, pikepdf.Stream):
-                continue
-            if obj.get("/Subtype") == "/Image":
-                # An image decodes to its pixels (the reader stops there): counted by pixels,
-                # not inflated, so a scan of 100 pages costs nothing here.
-                try:
-                    pixels = int(obj.get("/Width", 0)) * int(obj.get("/Height", 0))
-                except Exception:
-                    pixels = 0
-                if pixels > px_l.valeur:
-                    return exceeded("image trop grande dans le PDF", f"{pixels // 1_000_000} mégapixels", px_l)
-                continue
-            size = _decoded_estimate(obj, stream_l.valeur)
-            if size > stream_l.valeur:
-                return exceeded("flux PDF trop volumineux une fois décompressé", f"plus de {human(stream_l.valeur)}",
-                                stream_l, size=True)
-            total += size
-            if total > file_l.valeur:
-                return exceeded("contenu PDF décompressé trop volumineux", total, file_l, size=True)
+        return _streams_over(objects, lambda o: _decoded_estimate(o, stream_l.valeur), px_l, stream_l, file_l)
     except Exception:
         return None  # a damaged structure: the reader decides
     finally:
