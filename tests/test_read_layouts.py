@@ -312,12 +312,9 @@ def test_a_complete_scanned_dossier_with_turned_pages_gives_no_finding(tmp_path)
 def _scanned_page(tmp_path, lines: list[tuple[str, str]], value_font: str) -> FileData:
     """One page, labels printed and values in `value_font`, scanned at 200 dpi, read (OCR)."""
     import io
-    import random
 
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
-
-    from pipeline.read.reader import read_file
 
     body, _ = variations._fonts("sans")
     buf = io.BytesIO()
@@ -333,10 +330,7 @@ def _scanned_page(tmp_path, lines: list[tuple[str, str]], value_font: str) -> Fi
         y -= 26
     c.showPage()
     c.save()
-    look = variations.ScanLook(dpi=200, skew=0.0, blur=0, noise=0, bw=False, turn=0)
-    path = tmp_path / "scan.pdf"
-    path.write_bytes(variations.scan_pdf(buf.getvalue(), [look], random.Random(0)))
-    return read_file(path)
+    return _scan_and_read(tmp_path / "scan.pdf", buf.getvalue(), blur=0, noise=0)
 
 
 @pytest.mark.skipif(not variations.hand_available(), reason="police manuscrite absente (fonts-breip)")
@@ -361,12 +355,9 @@ def test_a_handwritten_value_is_read_when_sure_and_unreadable_otherwise_never_a_
 def _scanned_answers(tmp_path, marks: tuple[str, str]) -> FileData:
     """An AF3 question whose answers have no printed box: a bare mark before one, or nothing."""
     import io
-    import random
 
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
-
-    from pipeline.read.reader import read_file
 
     body, _ = variations._fonts("sans")
     buf = io.BytesIO()
@@ -383,9 +374,17 @@ def _scanned_answers(tmp_path, marks: tuple[str, str]) -> FileData:
         c.drawString(88, y, answer)
     c.showPage()
     c.save()
-    look = variations.ScanLook(dpi=200, skew=0.0, blur=0.4, noise=40, bw=False, turn=0)
-    path = tmp_path / "af3.pdf"
-    path.write_bytes(variations.scan_pdf(buf.getvalue(), [look], random.Random(0)))
+    return _scan_and_read(tmp_path / "af3.pdf", buf.getvalue(), blur=0.4, noise=40)
+
+
+def _scan_and_read(path, pdf: bytes, blur: float, noise: int) -> FileData:
+    """The drawn page printed and scanned upright at 200 dpi (the generator's scanner), then read."""
+    import random
+
+    from pipeline.read.reader import read_file
+
+    look = variations.ScanLook(dpi=200, skew=0.0, blur=blur, noise=noise, bw=False, turn=0)
+    path.write_bytes(variations.scan_pdf(pdf, [look], random.Random(0)))
     return read_file(path)
 
 

@@ -209,6 +209,7 @@ def af4_zip(request, pk):
     s = _seance_or_404(request.user, pk)
     mine = access.dossiers(request.user)
     buf, skipped, names = io.BytesIO(), [], set()
+    stamp = (s.date.year, s.date.month, s.date.day, 0, 0, 0)  # the same bytes at each download
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for ins in s.inscriptions.select_related("dossier__collectivite").filter(dossier__in=mine).order_by(
                 "dossier__reference", "pk"):
@@ -221,11 +222,11 @@ def af4_zip(request, pk):
             if name in names:  # two collectivités may use the same dossier reference
                 name = f"AF4_{d.reference}_{str(d.uid)[:8]}_{s.date:%Y-%m-%d}.pdf"
             names.add(name)
-            z.writestr(zipfile.ZipInfo(name, date_time=(s.date.year, s.date.month, s.date.day, 0, 0, 0)),
+            z.writestr(zipfile.ZipInfo(name, date_time=stamp),
                        af4_prefilled(model, s))
             access.audit(request, "téléchargement de l'AF4 pré-rempli", d, "af4", name)
         if skipped:
-            z.writestr(zipfile.ZipInfo("A_LIRE.txt", date_time=(s.date.year, s.date.month, s.date.day, 0, 0, 0)),
+            z.writestr(zipfile.ZipInfo("A_LIRE.txt", date_time=stamp),
                        "\n".join(skipped) + "\n")
     if not names and not skipped:
         raise Http404("Aucun dossier inscrit à cette séance.")
