@@ -34,6 +34,9 @@ def phrase_key(s: str) -> str:
 
 
 # ------------------------------------------------------------------ words from a text layer
+_TOKEN = re.compile(r"[^\s\x00\ufffe]+")
+
+
 def pdf_words(source, height: float, text: Optional[str] = None):
     """Words of a pypdfium2 page (or of its text page, with its text when already read) with
     boxes in points, origin top-left (like pdfplumber)."""
@@ -52,16 +55,35 @@ def pdf_words(source, height: float, text: Optional[str] = None):
         return []
     if text is None:
         text = source.get_text_range(0, n)
-    # One ctypes call per character: its arguments bound once (the call is most of the cost).
-    get, tp = raw.FPDFText_GetCharBox, source.raw
+    # Each run of characters between spaces is asked for its rectangles: one rectangle is one
+    # word (two calls instead of one per character, which was most of the cost). A run pdfium
+    # lays out in several rectangles (two words glued without a space, a run across a line end)
+    # is cut from its characters' own boxes.
+    count, rect, tp = raw.FPDFText_CountRects, raw.FPDFText_GetRect, source.raw
+    l, r, b, t = (ctypes.c_double() for _ in range(4))
+    pl, pr, pb, pt = ctypes.byref(l), ctypes.byref(r), ctypes.byref(b), ctypes.byref(t)
+    out: list = []
+    for m in _TOKEN.finditer(text, 0, n):
+        i, j = m.span()
+        if count(tp, i, j - i) == 1 and rect(tp, 0, pl, pt, pr, pb):
+            out.append([m.group(), l.value, r.value, height - t.value, height - b.value])
+        else:
+            out.extend(_char_words(tp, text, i, j, height))
+    return [Word(s, x0, top, x1, bottom) for s, x0, x1, top, bottom in out]
+
+
+def _char_words(tp, text: str, i: int, j: int, height: float) -> list:
+    """Words of characters i..j from each character's box: a gap wider than about half the
+    line's height, or a change of line, starts a new word."""
+    import pypdfium2.raw as raw
+
+    get = raw.FPDFText_GetCharBox
     l, r, b, t = (ctypes.c_double() for _ in range(4))
     pl, pr, pb, pt = ctypes.byref(l), ctypes.byref(r), ctypes.byref(b), ctypes.byref(t)
     out, cur = [], None
-    for i, ch in enumerate(text[:n]):
-        if ch.isspace() or ch == "\x00" or ch == "\ufffe":
-            cur = None
-            continue
-        if not get(tp, i, pl, pr, pb, pt):
+    for k in range(i, j):
+        ch = text[k]
+        if not get(tp, k, pl, pr, pb, pt):
             continue
         x0, x1, top, bottom = l.value, r.value, height - t.value, height - b.value
         if cur is not None:
@@ -71,16 +93,11 @@ def pdf_words(source, height: float, text: Optional[str] = None):
             if (cur[1] - 1 <= x0 and x0 - cur[2] < 0.45 * h
                     and abs((top + bottom) / 2 - (cur[3] + cur[4]) / 2) < 0.6 * h):
                 cur[0] += ch
-                if x1 > cur[2]:
-                    cur[2] = x1
-                if top < cur[3]:
-                    cur[3] = top
-                if bottom > cur[4]:
-                    cur[4] = bottom
+                cur[2], cur[3], cur[4] = max(cur[2], x1), min(cur[3], top), max(cur[4], bottom)
                 continue
         cur = [ch, x0, x1, top, bottom]
         out.append(cur)
-    return [Word(s, x0, top, x1, bottom) for s, x0, x1, top, bottom in out]
+    return out
 
 
 # ------------------------------------------------------------------ lines
