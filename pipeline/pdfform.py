@@ -23,3 +23,19 @@ def widgets(reader) -> Iterator[tuple[int, dict, dict]]:
             parent = a.get("/Parent")
             parent = parent.get_object() if parent is not None else None
             yield index, a, parent if isinstance(parent, DictionaryObject) else {}
+
+
+def pike_widgets(pdf) -> Iterator[tuple[int, object, object]]:
+    """The same walk over a pikepdf document: the reading stage's (qpdf opens a file some fifty
+    times faster than pypdf, which mattered on every fillable PDF of a batch)."""
+    import pikepdf
+
+    for index, page in enumerate(pdf.pages):
+        annots = page.obj.get("/Annots")
+        if not isinstance(annots, pikepdf.Array):
+            continue
+        for a in annots:
+            if not isinstance(a, pikepdf.Dictionary) or a.get("/Subtype") != pikepdf.Name.Widget:
+                continue
+            parent = a.get("/Parent")
+            yield index, a, parent if isinstance(parent, pikepdf.Dictionary) else {}

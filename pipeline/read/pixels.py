@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Optional
 
+from PIL import Image
+
 from pipeline.read.document import FileData, Word
 
 
@@ -90,8 +92,11 @@ def box_value(fd: FileData, index: int, word: Word) -> Optional[float]:
     crop = (word.x0 - 2.4 * h, word.top - 0.5 * h, word.x0 - 0.5, word.bottom + 0.5 * h)
     img = render(fd, index, dpi=200, crop=crop)
     w, hh = img.size
-    px = img.load()
-    dark_cols = [any(px[x, y] < 140 for y in range(hh)) for x in range(w)]
+    # Dark pixels as bytes, column by column (the picture turned): a column is dark when any of
+    # its bytes is; C-level searches instead of a Python loop over every pixel.
+    dark = img.point(_DARK_LUT)
+    cols = dark.transpose(Image.Transpose.TRANSPOSE).tobytes()
+    dark_cols = [1 in cols[x * hh:(x + 1) * hh] for x in range(w)]
     runs, x = [], 0
     while x < w:
         if dark_cols[x]:
@@ -115,13 +120,15 @@ def box_value(fd: FileData, index: int, word: Word) -> Optional[float]:
             break
     if x1 - x0 < 0.35 * h * ppt:
         return None  # a letter or a speck, not a box
-    rows = [y for y in range(hh) if any(px[x, y] < 140 for x in range(x0, x1))]
+    band = dark.crop((x0, 0, x1, hh)).tobytes()
+    rows = [y for y in range(hh) if 1 in band[y * (x1 - x0):(y + 1) * (x1 - x0)]]
     y0, y1 = rows[0], rows[-1] + 1
     if (x1 - x0) < 4 or (y1 - y0) < 4:
         return None
     return box_darkness(img, x0, y0, x1, y1)
 
 TICK_THRESHOLD = 0.12
+_DARK_LUT = [1 if v < 140 else 0 for v in range(256)]
 
 def box_darkness(img, x0, y0, x1, y1) -> float:
     """Dark share of the middle of a box, away from its (blurred) border."""

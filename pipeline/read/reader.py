@@ -182,17 +182,32 @@ def widgets(reader):
             yield index, str(name), a.get("/V", parent.get("/V"))
 
 
+def _pike_values(path):
+    """(page index, field name, value) as `widgets`, from pikepdf."""
+    import pikepdf
+
+    from pipeline.pdfform import pike_widgets
+
+    with pikepdf.open(path) as pdf:
+        for index, a, parent in pike_widgets(pdf):
+            name = a.get("/T", None) or parent.get("/T", None)
+            if name is None:
+                continue
+            value = a.get("/V", None)
+            if value is None:
+                value = parent.get("/V", None)
+            yield index, str(name), None if value is None else str(value)
+
+
 def _pdf_fields(fd: FileData) -> None:
-    """AcroForm values (pypdf): forms filled on screen keep their values out of the page text.
+    """AcroForm values (pikepdf): forms filled on screen keep their values out of the page text.
 
     Read from each page's widgets, so a field's page is known (a file holding several forms)
     and a form merged into another file without its catalogue entry is still read.
     """
     where: dict = {}
     try:
-        from pypdf import PdfReader
-
-        for index, name, value in widgets(PdfReader(str(fd.path))):
+        for index, name, value in _pike_values(str(fd.path)):
             if value in (None, "", "/Off"):
                 continue
             fd.form_fields[name] = str(value)
