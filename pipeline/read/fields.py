@@ -98,11 +98,20 @@ def dark_tick(fd: FileData, index: int, label: str) -> Optional[bool]:
 
 def read_fields(fd: FileData, form: dict) -> dict:
     """Every field of a form description (validators/forms/*.yaml) read from a file."""
+    # Reading by layout (labels with synonyms, value right or below, three-state boxes) comes
+    # first and wins where it finds the label; the text reader reads only the fields it did not
+    # find (reading them twice drew every checkbox twice, for a value thrown away).
+    from pipeline.read.form_layout import read_form_layout
+
+    values, evidence = read_form_layout(fd, form)
     text = fd.folded
     out: dict = {}
     known = [s["libelle"] for s in form.get("champs", {}).values() if s.get("libelle")]
     known += form.get("libelles", [])
     for name, spec in form.get("champs", {}).items():
+        if name in values:
+            out[name] = values[name]
+            continue
         kind = spec["type"]
         label = spec.get("libelle", "")
         after = spec.get("apres")
@@ -129,11 +138,6 @@ def read_fields(fd: FileData, form: dict) -> dict:
         elif kind == "membres":
             block = text_block(text, label, spec.get("arret", []))
             out[name] = parse_members(block, form) if block is not None else None
-    # Reading by layout (labels with synonyms, value right or below, three-state boxes) wins
-    # where it finds the label; the text reader above stays for the rest.
-    from pipeline.read.form_layout import read_form_layout
-
-    values, evidence = read_form_layout(fd, form)
     out.update(values)
     if evidence:
         fd.metadata.setdefault("_evidence", {}).update(evidence)
