@@ -10,7 +10,30 @@ _TITLES = {"dr", "docteur", "doctoresse", "pr", "professeur", "m", "mme", "mlle"
 def strip_accents(s: str) -> str:
     if s.isascii():
         return s  # NFKD leaves ASCII as it is: most words need no work
-    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+    # Character by character through a table (C speed on a whole page of French); the same
+    # result as the decomposition below, which stays for the rare characters past the table.
+    t = s.translate(_accents_table())
+    if t.isascii() or max(t) < _TABLE_END:
+        return t
+    return "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))
+
+
+_TABLE_END = "\u3000"
+_TABLE: dict[int, str] = {}
+
+
+def _accents_table() -> dict[int, str]:
+    """Each character below U+3000 (and the ligatures ﬁ, ﬂ…) that NFKD changes, mapped to its
+    decomposition without combining marks: built once, on the first accented text."""
+    if not _TABLE:
+        table = {}
+        for c in [*range(0x80, 0x3000), *range(0xFB00, 0xFB50)]:
+            ch = chr(c)
+            out = "".join(x for x in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(x))
+            if out != ch:
+                table[c] = out
+        _TABLE.update(table)
+    return _TABLE
 
 
 def fold(s: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import re
+from bisect import bisect_left
 from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Optional
@@ -219,7 +220,18 @@ class Lines(list):
                             where.setdefault(k, []).append((li, i))
             pos = [p for h in heads for p in where.get(h, ())]
             if prefixes:
-                pos += [p for k, ps in where.items() if k not in heads and k.startswith(prefixes) for p in ps]
+                # The words a prefix opens are next to each other in the sorted vocabulary.
+                vocab = self.__dict__.get("_vocab")
+                if vocab is None:
+                    vocab = self._vocab = sorted(where)
+                seen = set(heads)
+                for pre in prefixes:
+                    j = bisect_left(vocab, pre)
+                    while j < len(vocab) and vocab[j].startswith(pre):
+                        if vocab[j] not in seen:
+                            seen.add(vocab[j])
+                            pos += where[vocab[j]]
+                        j += 1
             got = []
             for li, i in sorted(pos):
                 if got and got[-1][0] == li:
