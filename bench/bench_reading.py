@@ -121,6 +121,7 @@ def judge(name: str, truth, got) -> str:
 def score(truth_files: list[dict], results: dict) -> dict:
     ident = defaultdict(lambda: [0, 0])  # piece → [right pages, pages]
     fields = defaultdict(lambda: defaultdict(int))  # (piece, field) → outcome counts
+    by_hand = defaultdict(lambda: defaultdict(int))  # values typed / « handwritten » → outcome counts
     opposite = []
     for t in truth_files:
         parts = results[t["path"]]
@@ -135,12 +136,14 @@ def score(truth_files: list[dict], results: dict) -> dict:
                 v = got["fields"].get(name) if got else None
                 outcome = judge(name, truth, v)
                 fields[(part["piece"], name)][outcome] += 1
+                hand = (part.get("style") or {}).get("value_font") == "V_hand"
+                by_hand["manuscrites" if hand else "tapées"][outcome] += 1
                 if outcome in ("wrong", "missing", "fp"):
                     ERRORS.append(f"{outcome:7s} {t['path'].split('/')[-3]}/{t['file']} {part['piece']}.{name}: "
                                   f"attendu {truth!r} lu {v!r}")
                 if outcome == "wrong" and name in CHECKBOXES:
                     opposite.append(f"{t['path']} p.{part['first_page']} {part['piece']}.{name}: {truth} lu {v}")
-    return {"ident": ident, "fields": fields, "opposite": opposite}
+    return {"ident": ident, "fields": fields, "opposite": opposite, "by_hand": by_hand}
 
 
 def _pr(c: dict) -> tuple[float, float, float]:
@@ -176,6 +179,11 @@ def print_scores(title: str, s: dict) -> None:
         print(f"  {piece:38s} {100 * p:6.1f} {100 * r:6.1f} {100 * a:6.1f}")
     p, r, a = _pr(allc)
     print(f"  {'TOUS LES CHAMPS':38s} {100 * p:6.1f} {100 * r:6.1f} {100 * a:6.1f}")
+    print("  -- selon l'écriture des valeurs (pièces remplies à la main : police manuscrite Breip) --")
+    for kind, c in sorted(s["by_hand"].items(), reverse=True):
+        p, r, a = _pr(c)
+        n = c["correct"] + c["wrong"] + c["missing"] + c["fp"] + c["tn"]
+        print(f"  {'valeurs ' + kind + f' ({n} champs)':38s} {100 * p:6.1f} {100 * r:6.1f} {100 * a:6.1f}")
     print(f"Cases lues à l'opposé de la réponse : {len(s['opposite'])}")
     for line in s["opposite"][:10]:
         print(f"  ! {line}")
