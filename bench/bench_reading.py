@@ -44,12 +44,11 @@ BLOCKS = {"medecin_traitant", "conclusions", "taux"}
 # ------------------------------------------------------------------ reading (the product)
 def read_parts(path: str) -> list[dict]:
     """The pièces the product reads in one file: [{piece, first_page, last_page, fields}], as the check does."""
-    from pipeline.check.run import read_form_fields
-    from pipeline.read.identify import identify_parts
+    from pipeline.check.run import read_document
 
     out = []
-    for ident in identify_parts(Path(path)):
-        read_form_fields(ident)
+    first = read_document(Path(path))
+    for ident in first.parts or [first]:
         fields = dict(ident.fields)
         for k, v in ident.names.items():
             fields.setdefault(k, v)

@@ -270,6 +270,12 @@ def _identify_all(files: list[Path], jobs: int, isolate: Optional[bool] = None) 
     return identify_files(files, jobs=min(max(1, jobs), len(files) or 1), then=_read_all_fields, isolate=isolate)
 
 
+def read_document(path: Path) -> Identified:
+    """One file identified and its form fields read, in this process, as each worker of the
+    check does (the reading benchmark measures exactly this)."""
+    return identify_files([path], then=_read_all_fields, isolate=False)[0]
+
+
 def _read_all_fields(d: Identified) -> None:
     """In the worker: the fields of the file, or of each pièce when the file holds several."""
     for part in d.parts or [d]:

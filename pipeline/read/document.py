@@ -105,7 +105,7 @@ class PdfHandle:
     a signature or the OCR costs neither a new opening of the file nor, on the same page, a new
     load. A few pages only: a loaded page keeps the images it has decoded."""
 
-    KEEP = 2
+    KEEP = 4  # an AF3 of four pages read whole, then its boxes drawn, without loading a page twice
 
     def __init__(self, path: Path):
         self.path = path

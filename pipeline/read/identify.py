@@ -136,10 +136,11 @@ def ocr_plan(fd: FileData) -> dict:
     return plan
 
 
-def identify_document(path: Path, *, ocr: bool = True) -> Identified:
+def identify_document(path: Path, *, ocr: bool = True, keep_open: bool = False) -> Identified:
     """Read and identify one file. Never raises for a bad file (see `problem`).
 
     A file holding several pièces gives the first one, with every part in `parts`.
+    `keep_open`: the PDF stays open for the fields read next (the caller closes it).
     """
     fd = read_file(Path(path), ocr=ocr, ocr_plan=ocr_plan)
     ident = identify_data(fd)
@@ -179,7 +180,8 @@ def identify_document(path: Path, *, ocr: bool = True) -> Identified:
         for part in parts:
             for q in part.pages:
                 q.ink = fd.pages[q.index].ink
-    fd.close_pdf()  # read; a later drawing (a form's checkbox) opens it again
+    if not keep_open:
+        fd.close_pdf()  # read; a later drawing (a form's checkbox) opens it again
     return ident
 
 
@@ -242,7 +244,7 @@ def preload() -> None:
 
 
 def _identify_then(path: Path, *, ocr: bool, then) -> Identified:
-    ident = identify_document(path, ocr=ocr)
+    ident = identify_document(path, ocr=ocr, keep_open=then is not None)
     if then is not None:
         then(ident)
     for part in [ident] + ident.parts:
