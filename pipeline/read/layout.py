@@ -375,6 +375,14 @@ def _label_keys(phrases: tuple) -> tuple[list[str], list[str], dict, frozenset]:
     return keys, long_keys, by_head, frozenset(by_head)
 
 
+@lru_cache(maxsize=256)
+def _long_by_head(long_keys: tuple) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for k in long_keys:  # longest first, as in long_keys
+        out.setdefault(k.split(" ", 1)[0], []).append(k)
+    return out
+
+
 class Labels:
     """All known labels of a form on a page: to stop a value at the next label."""
 
@@ -382,6 +390,7 @@ class Labels:
         self.starts: set[tuple[int, int]] = set()
         self.fuzzy = fuzzy
         keys, self.long_keys, by_head, heads = _label_keys(tuple(phrases))
+        self._long_by_head = _long_by_head(tuple(self.long_keys))
         inner = []  # labels inside a line, too close to the value before them to open a column
         if fuzzy or not isinstance(lines, Lines):
             spots = ((li, range(len(ln.words))) for li, ln in enumerate(lines))
@@ -430,13 +439,17 @@ class Labels:
         offset in the word, None when no label starts there. The label must end the line or be
         followed by a colon, or open on a word of its own."""
         text = ln.words[j].text
-        cuts = [0] + [c for c in range(2, len(text) - 1)
-                      if text[c].isupper() and text[c - 1].isupper() and text[c - 2].isalpha()]
+        cuts = [0]
+        if len(text) > 3 and text != text.lower():  # only capitals can hide a label's start
+            cuts += [c for c in range(2, len(text) - 1)
+                     if text[c].isupper() and text[c - 1].isupper() and text[c - 2].isalpha()]
         near = (0.0, None)
         for c in cuts:
             keys = [wfold(text[c:])] + ln.keys[j + 1:]
             s, owner = _joined(keys, 0)
-            for k in self.long_keys:
+            # An exact match shares its first word with the label: only those labels are tried,
+            # unless the OCR's misread letters are to be tolerated.
+            for k in self.long_keys if self.fuzzy and c > 0 else self._long_by_head.get(s.split(" ", 1)[0], ()):
                 if s == k or s.startswith(k + " "):
                     last = j + owner[len(k) - 1]
                     if c == 0 or _colon_after(ln, last):

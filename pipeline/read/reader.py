@@ -157,10 +157,6 @@ def _read_pdf(fd: FileData) -> None:
             else:
                 page.close()  # a scan: its decoded image is let go now
             fd.pages.append(Page(i, w, h, text if has else "", has_text_layer=has, words=words))
-        try:
-            fd.metadata = {k: v for k, v in doc.get_metadata_dict().items() if v}
-        except Exception:
-            pass
         has_form = raw.FPDF_GetFormType(doc.raw) != 0 or widgets
     except BaseException:
         fd.close_pdf()
