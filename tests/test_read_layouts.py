@@ -418,3 +418,20 @@ def test_scanned_member_rows_run_together_are_unreadable_not_a_missing_quorum():
     run_together = [member("president", "paul lemaire"),
                     member("representant_administration", "olivier laure henri guerin masson lucas")]
     assert _members_unsure(run_together, [m["texte"] for m in run_together])
+
+
+def test_a_wrapped_value_is_read_whole_despite_a_speck_the_scan_left_before_it():
+    # Seen on a noisy scan: a dot of dust read « ° » left of the value's second line cut the
+    # signatory's title in two.
+    def line(y, items):
+        return [Word(t, x, y, x + (4 if len(t) == 1 else 6 * len(t)), y + 9) for x, t in items]
+    cadre = line(280, [(55, "CADRE"), (95, "F")])
+    first = line(294, [(55, "Nom"), (76, "et"), (92, "fonction"), (137, "du"), (153, "signataire"), (210, ":"),
+                       (219, "Catherine"), (274, "Morin,"), (312, "Le"), (328, "Président"), (390, "par")])
+    second = line(306, [(124, "°"), (219, "délégation"), (283, "la"), (298, "Directrice")])
+    text = "CADRE F\nNom et fonction du signataire : Catherine Morin, Le Président par\n° délégation la Directrice"
+    page = Page(0, 595, 842, text, ocr=True, has_text_layer=False, words=cadre + first + second)
+    fd = FileData(Path("absent.pdf"), kind="pdf", pages=[page])
+    form = load_form("af3")
+    got = FormReader(fd, {**form, "champs": {"signataire": form["champs"]["signataire"]}}).read()
+    assert got["signataire"] == "Catherine Morin, Le Président par délégation la Directrice"

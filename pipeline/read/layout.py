@@ -507,9 +507,11 @@ def value_of(lines: list[Line], hit: Hit, labels: Labels, *, block: bool = False
         prev = ln
         for li in range(hit.line + 1, min(len(lines), hit.line + 6)):
             nxt = lines[li]
-            if nxt.top - prev.bottom > 0.9 * ln.height or abs(nxt.x0 - right[0].x0) > 3 or labels.at(li, 0):
+            k0 = _first_real(nxt)
+            if (k0 is None or nxt.top - prev.bottom > 0.9 * ln.height or abs(nxt.words[k0].x0 - right[0].x0) > 3
+                    or labels.at(li, k0)):
                 break
-            cont = [w for k, w in enumerate(nxt.words) if col_end is None or w.x0 < col_end - 2]
+            cont = [w for w in nxt.words[k0:] if col_end is None or w.x0 < col_end - 2]
             texts.append(" ".join(w.text for w in cont))
             words = words + cont
             prev = nxt
@@ -541,16 +543,26 @@ def value_of(lines: list[Line], hit: Hit, labels: Labels, *, block: bool = False
             first, last = cut[0].x0 if cut else 0.0, nxt
             for lj in range(li + 1, min(len(lines), li + 4)):
                 more = lines[lj]
-                if (len(texts[-1]) < 40 or more.top - last.bottom > 0.8 * last.height
-                        or abs(more.x0 - first) > 3 or labels.at(lj, 0) or _is_heading(more)):
+                m0 = _first_real(more)
+                if (m0 is None or len(texts[-1]) < 40 or more.top - last.bottom > 0.8 * last.height
+                        or abs(more.words[m0].x0 - first) > 3 or labels.at(lj, m0) or _is_heading(more)):
                     break
-                cont = [w for w in more.words if col_end is None or w.x0 < col_end - 2]
+                cont = [w for w in more.words[m0:] if col_end is None or w.x0 < col_end - 2]
                 texts.append(" ".join(w.text for w in cont))
                 words += cont
                 last = more
             break
         prev_bottom = nxt.bottom
     return " ".join(t for t in texts if t).strip(" :_.…"), words
+
+
+def _first_real(ln: Line) -> Optional[int]:
+    """The line's first word that is not a speck the OCR read (« ° », « ' », « . » left of a
+    wrapped value on a scan): narrow and without a letter or digit."""
+    for k, w in enumerate(ln.words):
+        if any(c.isalnum() for c in w.text) or w.x1 - w.x0 >= 0.6 * ln.height:
+            return k
+    return None
 
 
 def labels_near(labels: Labels, li: int, j: int, ln: Line) -> bool:
