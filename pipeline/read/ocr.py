@@ -159,7 +159,7 @@ def _vertical(words: list[Word]) -> bool:
     return len(long) >= 5 and sum((w.bottom - w.top) > (w.x1 - w.x0) for w in long) >= 0.5 * len(long)
 
 
-def tesseract(img, *args: str, timeout: float = 180, dpi: int | None = None) -> str:
+def tesseract(img, *args: str, timeout: float = 180) -> str:
     """Tesseract on one PIL image (the only place it is called directly); "" on a time-out.
 
     `args` are the command line's (-l, --psm, -c name=value, tsv): the engine loaded in this
@@ -169,7 +169,7 @@ def tesseract(img, *args: str, timeout: float = 180, dpi: int | None = None) -> 
     api = _api(opts["lang"])
     if api is None:
         return _cli(img, *args, timeout=timeout)
-    return _run(api, img, opts, timeout, dpi)
+    return _run(api, img, opts, timeout)
 
 
 def _cli(img, *args: str, timeout: float = 180) -> str:
@@ -254,7 +254,7 @@ def _api(lang: str):
     return apis[lang]
 
 
-def _run(api, img, opts: dict, timeout: float, dpi: int | None) -> str:
+def _run(api, img, opts: dict, timeout: float) -> str:
     """What the command prints for `opts`, read by the loaded engine."""
     names = opts["vars"]
     before = {k: api.GetVariableAsString(k) for k in names}
@@ -266,8 +266,9 @@ def _run(api, img, opts: dict, timeout: float, dpi: int | None) -> str:
             return f"Rotate: {rotate}\nOrientation confidence: {conf:.2f}\n" if rotate is not None else ""
         api.SetPageSegMode(opts["psm"])
         api.SetImage(img)
-        if dpi:
-            api.SetSourceResolution(dpi)
+        # The resolution the command takes for an image that gives none (our pages give none):
+        # the layout found, and so the words, are then the command's.
+        api.SetSourceResolution(_resolution(img))
         if not api.Recognize(int(timeout * 1000)):
             return ""  # the same as the command's time-out: an unreadable page reads as empty
         if opts["out"] == "tsv":
@@ -282,9 +283,19 @@ def _run(api, img, opts: dict, timeout: float, dpi: int | None) -> str:
         api.Clear()  # the page's results are not kept until the next page
 
 
+def _resolution(img) -> int:
+    dpi = img.info.get("dpi")
+    try:
+        y = int(round(float(dpi[1]))) if dpi else 0
+    except (TypeError, ValueError, IndexError):
+        y = 0
+    return y if 70 <= y <= 2400 else 70  # Tesseract's kMinCredibleResolution / kMaxCredibleResolution
+
+
 def _osd(api, img):
     """(degrees to turn clockwise, confidence) by orientation detection; (None, 0) when none."""
     api.SetImage(img)
+    api.SetSourceResolution(_resolution(img))
     r = api.DetectOrientationScript()
     if not r:
         return None, 0.0
@@ -309,7 +320,7 @@ def orientation(img, min_conf: float = 1.0) -> int:
 
 def tesseract_words(img, dpi: int, ox: float = 0.0, oy: float = 0.0, with_conf: bool = False):
     out = tesseract(img, "-l", "fra", "--psm", "3", "-c", "preserve_interword_spaces=1",
-                    "-c", "tessedit_do_invert=0", "tsv", dpi=dpi)
+                    "-c", "tessedit_do_invert=0", "tsv")
     k = 72 / dpi
     words, confs = [], []
     for row in out.splitlines()[1:]:
