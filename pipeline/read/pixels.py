@@ -8,11 +8,13 @@ from typing import Optional
 
 from pipeline.read.document import FileData, Word
 
-# A scanned page is drawn whole once at the OCR's resolution, and its zones (the OCR's, the
-# checkboxes') cut from that drawing: drawing a zone decodes the page's whole image again.
-# Per thread (the web desk reads on several); the last pages only (4 MB each at 200 dpi).
+# A scanned page the OCR reads whole (or most of) at its resolution is drawn whole and kept: the
+# zones drawn on it next (the checkboxes') are cut from that drawing, as drawing a zone decodes
+# the page's whole image again. Per thread (the web desk reads on several); the last pages only
+# (4 MB each, A4 at 200 dpi).
 WHOLE_DPI = 200
-WHOLE_KEEP = 2
+WHOLE_KEEP = 6
+WHOLE_SHARE = 0.5  # a zone this share of the page or more: the page is drawn whole and kept
 _WHOLE = threading.local()
 
 
@@ -24,7 +26,7 @@ def render(fd: FileData, index: int, dpi: int = 150, crop=None):
     page = fd.pages[index]
     if page.rotation:
         return _render_turned(fd, index, dpi, crop)
-    if fd.kind == "pdf" and dpi == WHOLE_DPI and not page.has_text_layer:
+    if fd.kind == "pdf" and dpi == WHOLE_DPI and not page.has_text_layer and _keeps(fd, page, crop):
         img = _whole(fd, index, dpi, 0)
         if not crop:
             return img.copy()
@@ -62,6 +64,18 @@ def render(fd: FileData, index: int, dpi: int = 150, crop=None):
         img = img.resize((max(1, int(img.width * scale)), max(1, int(img.height * scale))))
     return img
 
+def _keeps(fd: FileData, page, crop) -> bool:
+    """Whether to cut this zone from the page drawn whole: kept already, or most of the page."""
+    if not crop:
+        return True
+    x0, top, x1, bottom = crop
+    share = max(0.0, min(x1, page.width) - max(0.0, x0)) * max(0.0, min(bottom, page.height) - max(0.0, top))
+    if share >= WHOLE_SHARE * page.width * page.height:
+        return True
+    hit = getattr(_WHOLE, "pages", {}).get((page.index, WHOLE_DPI, page.rotation))
+    return hit is not None and hit[0] is fd._pdf
+
+
 def _whole(fd: FileData, index: int, dpi: int, rotation: int):
     """Page `index` drawn whole at `dpi` (turned `rotation` degrees clockwise), kept for its zones."""
     kept = getattr(_WHOLE, "pages", None)
@@ -85,7 +99,7 @@ def _whole(fd: FileData, index: int, dpi: int, rotation: int):
 def _render_turned(fd: FileData, index: int, dpi: int, crop, whole: bool = True):
     page = fd.pages[index]
     rot = page.rotation
-    if whole and fd.kind == "pdf" and dpi == WHOLE_DPI and not page.has_text_layer:
+    if whole and fd.kind == "pdf" and dpi == WHOLE_DPI and not page.has_text_layer and _keeps(fd, page, crop):
         img = _whole(fd, index, dpi, rot)
         if not crop:
             return img.copy()
