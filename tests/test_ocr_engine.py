@@ -133,3 +133,17 @@ def test_values_written_by_hand_upright_or_upside_down_the_labels_are_read_uprig
         assert page.rotation == turn
         for label in ("Fiche de poste", "Nom de naissance : Durand", "Date de naissance", "Observations"):
             assert label in page.text
+
+
+@pytest.mark.slow
+def test_reading_a_scan_writes_nothing_on_the_terminal(tmp_path, capfd):
+    """The engine runs in the reading process: Leptonica's messages (« Error in
+    boxClipToRectangle » on a zone at a page's edge, seed 4) must not reach the user's terminal."""
+    from pipeline.read.identify import identify_document
+
+    assert 4 in variations.DEV_SEEDS
+    variations.generate(4, tmp_path / "v", mode="scan", dpi=200)
+    capfd.readouterr()
+    ident = identify_document(tmp_path / "v" / "dossier" / "document_02.pdf")
+    assert ident.piece is not None
+    assert capfd.readouterr().err == ""

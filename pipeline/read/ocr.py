@@ -216,7 +216,31 @@ def _tesserocr():
         import tesserocr
     except ImportError:  # the binding is a dependency; without it the command does the same work
         return None
+    if not _QUIET:
+        _QUIET.append(_quiet_leptonica(tesserocr))
     return tesserocr
+
+
+_QUIET: list = []
+
+
+def _quiet_leptonica(tesserocr) -> bool:
+    """No Leptonica message on the reader's standard error (the command's went to a pipe we did
+    not show): « Error in boxClipToRectangle » on a zone at a page's edge means nothing to a user."""
+    import ctypes
+    import ctypes.util
+    import glob
+
+    here = os.path.dirname(os.path.dirname(tesserocr.__file__))
+    found = glob.glob(os.path.join(here, "tesserocr.libs", "libleptonica*"))  # the wheel's own copy
+    found += [n for n in (ctypes.util.find_library("leptonica"), ctypes.util.find_library("lept")) if n]
+    for name in found:
+        try:
+            ctypes.CDLL(name).setMsgSeverity(6)  # L_SEVERITY_NONE
+            return True
+        except (OSError, AttributeError):
+            continue
+    return False
 
 
 def tessdata() -> str | None:
@@ -248,6 +272,7 @@ def _api(lang: str):
                     api = tr.PyTessBaseAPI(path=path, lang="osd", psm=tr.PSM.OSD_ONLY)
                 else:
                     api = tr.PyTessBaseAPI(path=path, lang=lang)
+                api.SetVariable("debug_file", os.devnull)  # Tesseract's own messages: as the command's
             except RuntimeError:
                 api = None
         apis[lang] = api

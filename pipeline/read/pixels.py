@@ -90,6 +90,8 @@ def _whole(fd: FileData, index: int, dpi: int, rotation: int):
         img = _render_turned(fd, index, dpi, None, whole=False)
     else:
         img = fd.pdf_page(index).render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+    for k in [k for k, (h, _) in kept.items() if h is not handle]:
+        del kept[k]  # another file's: a thread reads one file at a time, this one now
     kept[key] = (handle, img)
     while len(kept) > WHOLE_KEEP:
         kept.popitem(last=False)
