@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 from pipeline.errors import MissingComponent
@@ -37,7 +39,7 @@ def ocr_pages(fd: FileData, plan: dict) -> None:
             if turn in (90, 270):
                 _turn(page, turn)
                 words, conf = tesseract_words(render(fd, index, dpi=OCR_DPI), OCR_DPI, 0.0, 0.0, with_conf=True)
-                if conf < LOW_CONF:
+                if conf < LOW_CONF and not _surely_upright(words):
                     # OSD knows the page lies sideways more surely than which way: the other way too.
                     other = _read_turned(fd, index, (turn + 180) % 360)
                     if other[1] > conf:
@@ -72,7 +74,7 @@ def ocr_pages(fd: FileData, plan: dict) -> None:
             _keep(fd, page, words, None if crop is None else (0.0, 0.0, page.width, part[3]))
             continue
         words, conf = _read(fd, page, crop)
-        if (conf < LOW_CONF or _vertical(words)) and not page.rotation:
+        if ((conf < LOW_CONF and not _surely_upright(words)) or _vertical(words)) and not page.rotation:
             # Little read, and badly: the page may be turned. Ask Tesseract's orientation
             # detection on the whole page, turn it upright, read it again.
             turn = orientation(render(fd, index, dpi=OSD_DPI), 1.0)
@@ -143,6 +145,14 @@ def _read_turned(fd: FileData, index: int, turn: int):
         _turn(page, before)
 
 
+def _surely_upright(words: list[Word]) -> bool:
+    """Words read surely (letters only, four or more, high confidence), many of them: the page is
+    upright even though the mean confidence is low (values written by hand lower it). A page read
+    upside down gives at most one or two such words by chance."""
+    sure = sum(w.conf >= SURE_CONF and len(w.text) >= 4 and w.text.isalpha() for w in words)
+    return sure >= 6 and sure >= 0.1 * len(words)
+
+
 def _vertical(words: list[Word]) -> bool:
     """Words standing on end (taller than wide): a page turned a quarter, read sideways."""
     long = [w for w in words if len(w.text) >= 4]
@@ -150,7 +160,20 @@ def _vertical(words: list[Word]) -> bool:
 
 
 def tesseract(img, *args: str, timeout: float = 180) -> str:
-    """Tesseract on one PIL image (the only place it is called directly); "" on a time-out."""
+    """Tesseract on one PIL image (the only place it is called directly); "" on a time-out.
+
+    `args` are the command line's (-l, --psm, -c name=value, tsv): the engine loaded in this
+    process reads them the same way; without it (tesserocr missing), the `tesseract` command.
+    """
+    opts = _options(args)
+    api = _api(opts["lang"])
+    if api is None:
+        return _cli(img, *args, timeout=timeout)
+    return _run(api, img, opts, timeout)
+
+
+def _cli(img, *args: str, timeout: float = 180) -> str:
+    """The `tesseract` command on one image: a process per image (0.1 s to load the models)."""
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     try:
@@ -163,14 +186,155 @@ def tesseract(img, *args: str, timeout: float = 180) -> str:
         return ""  # an unreadable page reads as empty; the run goes on
 
 
+def _options(args) -> dict:
+    opts = {"lang": "eng", "psm": 3, "vars": {}, "out": "txt"}  # the command's defaults
+    it = iter(args)
+    for a in it:
+        if a == "-l":
+            opts["lang"] = next(it)
+        elif a == "--psm":
+            opts["psm"] = int(next(it))
+        elif a == "-c":
+            name, _, value = next(it).partition("=")
+            opts["vars"][name] = value
+        else:
+            opts["out"] = a
+    if opts["psm"] == 0:
+        opts["lang"] = "osd"
+    return opts
+
+
+# Tesseract kept loaded: one engine per language and per thread (the web desk reads on several
+# threads; an engine is not to be shared while it reads). A forked reader inherits its parent's.
+_ENGINES = threading.local()
+_TESSDATA: list = []
+TSV_HEADER = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
+
+
+def _tesserocr():
+    try:
+        import tesserocr
+    except ImportError:  # the binding is a dependency; without it the command does the same work
+        return None
+    if not _QUIET:
+        _QUIET.append(_quiet_leptonica(tesserocr))
+    return tesserocr
+
+
+_QUIET: list = []
+
+
+def _quiet_leptonica(tesserocr) -> bool:
+    """No Leptonica message on the reader's standard error (the command's went to a pipe we did
+    not show): « Error in boxClipToRectangle » on a zone at a page's edge means nothing to a user."""
+    import ctypes
+    import ctypes.util
+    import glob
+
+    here = os.path.dirname(os.path.dirname(tesserocr.__file__))
+    found = glob.glob(os.path.join(here, "tesserocr.libs", "libleptonica*"))  # the wheel's own copy
+    found += [n for n in (ctypes.util.find_library("leptonica"), ctypes.util.find_library("lept")) if n]
+    for name in found:
+        try:
+            ctypes.CDLL(name).setMsgSeverity(6)  # L_SEVERITY_NONE
+            return True
+        except (OSError, AttributeError):
+            continue
+    return False
+
+
+def tessdata() -> str | None:
+    """The folder of the system's trained models, as `tesseract --list-langs` gives it
+    (Debian: /usr/share/tesseract-ocr/5/tessdata), or TESSDATA_PREFIX; None when unknown."""
+    if not _TESSDATA:
+        path = os.environ.get("TESSDATA_PREFIX")
+        exe = shutil.which("tesseract")
+        if not path and exe:
+            try:
+                out = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=30)
+                m = re.search(r'"([^"]+)"', out.stdout + out.stderr)
+                path = m.group(1) if m else None
+            except (OSError, subprocess.SubprocessError):
+                path = None
+        _TESSDATA.append(path.rstrip("/") + "/" if path else None)
+    return _TESSDATA[0]
+
+
+def _api(lang: str):
+    """This thread's engine for `lang` ("osd": orientation only), loaded at first use; None when
+    the binding or the models are missing (the command is used instead)."""
+    apis = _ENGINES.__dict__
+    if lang not in apis:
+        tr, path, api = _tesserocr(), tessdata(), None
+        if tr is not None and path and os.path.exists(os.path.join(path, f"{lang}.traineddata")):
+            try:
+                if lang == "osd":
+                    api = tr.PyTessBaseAPI(path=path, lang="osd", psm=tr.PSM.OSD_ONLY)
+                else:
+                    api = tr.PyTessBaseAPI(path=path, lang=lang)
+                api.SetVariable("debug_file", os.devnull)  # Tesseract's own messages: as the command's
+            except RuntimeError:
+                api = None
+        apis[lang] = api
+    return apis[lang]
+
+
+def _run(api, img, opts: dict, timeout: float) -> str:
+    """What the command prints for `opts`, read by the loaded engine."""
+    names = opts["vars"]
+    before = {k: api.GetVariableAsString(k) for k in names}
+    try:
+        for k, v in names.items():
+            api.SetVariable(k, v)
+        if opts["psm"] == 0:
+            rotate, conf = _osd(api, img)
+            return f"Rotate: {rotate}\nOrientation confidence: {conf:.2f}\n" if rotate is not None else ""
+        api.SetPageSegMode(opts["psm"])
+        api.SetImage(img)
+        # The resolution the command takes for an image that gives none (our pages give none):
+        # the layout found, and so the words, are then the command's.
+        api.SetSourceResolution(_resolution(img))
+        if not api.Recognize(int(timeout * 1000)):
+            return ""  # the same as the command's time-out: an unreadable page reads as empty
+        if opts["out"] == "tsv":
+            return TSV_HEADER + (api.GetTSVText(0) or "")
+        return api.GetUTF8Text() or ""
+    except RuntimeError:  # an image the engine cannot take (as the command, which prints nothing)
+        return ""
+    finally:
+        for k, v in before.items():
+            if v is not None:
+                api.SetVariable(k, v)
+        api.Clear()  # the page's results are not kept until the next page
+
+
+def _resolution(img) -> int:
+    dpi = img.info.get("dpi")
+    try:
+        y = int(round(float(dpi[1]))) if dpi else 0
+    except (TypeError, ValueError, IndexError):
+        y = 0
+    return y if 70 <= y <= 2400 else 70  # Tesseract's kMinCredibleResolution / kMaxCredibleResolution
+
+
+def _osd(api, img):
+    """(degrees to turn clockwise, confidence) by orientation detection; (None, 0) when none."""
+    api.SetImage(img)
+    api.SetSourceResolution(_resolution(img))
+    r = api.DetectOrientationScript()
+    if not r:
+        return None, 0.0
+    # orient_deg is how far the page was turned clockwise: the command's « Rotate » undoes it.
+    return (360 - int(r["orient_deg"])) % 360, float(r["orient_conf"])
+
+
 LOW_CONF = 55.0  # mean word confidence under which a page may be turned
+SURE_CONF = 85.0  # a word read this surely is a word: the page is not upside down
 OSD_DPI = 150
 
 
 def orientation(img, min_conf: float = 1.0) -> int:
     """Degrees to turn a page clockwise to read it upright (Tesseract OSD); 0 when unsure."""
-    import re
-
     out = tesseract(img, "--psm", "0", "-c", "min_characters_to_try=10", timeout=60)
     m = re.search(r"Rotate:\s*(\d+)", out)
     c = re.search(r"Orientation confidence:\s*([\d.]+)", out)

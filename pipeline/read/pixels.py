@@ -1,11 +1,23 @@
 """Page images and ink: ticked boxes, signatures and blank pages measured by dark pixels."""
 from __future__ import annotations
 
+import math
+import threading
+from collections import OrderedDict
 from typing import Optional
 
 from PIL import Image
 
 from pipeline.read.document import FileData, Word
+
+# A scanned page the OCR reads whole (or most of) at its resolution is drawn whole and kept: the
+# zones drawn on it next (the checkboxes') are cut from that drawing, as drawing a zone decodes
+# the page's whole image again. Per thread (the web desk reads on several); the last pages only
+# (4 MB each, A4 at 200 dpi).
+WHOLE_DPI = 200
+WHOLE_KEEP = 6
+WHOLE_SHARE = 0.5  # a zone this share of the page or more: the page is drawn whole and kept
+_WHOLE = threading.local()
 
 
 def render(fd: FileData, index: int, dpi: int = 150, crop=None):
@@ -16,6 +28,18 @@ def render(fd: FileData, index: int, dpi: int = 150, crop=None):
     page = fd.pages[index]
     if page.rotation:
         return _render_turned(fd, index, dpi, crop)
+    if fd.kind == "pdf" and dpi == WHOLE_DPI and not page.has_text_layer and _keeps(fd, page, crop):
+        img = _whole(fd, index, dpi, 0)
+        if not crop:
+            return img.copy()
+        # The pixels pdfium draws for this crop (pypdfium2's PdfPage.render rounds the same way).
+        x0, top, x1, bottom = crop
+        x0, top = max(0, x0), max(0, top)
+        x1, bottom = min(page.width, x1), min(page.height, bottom)
+        left, low, right, high = (math.ceil(v * dpi / 72) for v in (x0, page.height - bottom, page.width - x1, top))
+        if img.width - right - left < 1 or img.height - low - high < 1:
+            raise ValueError("Crop exceeds page dimensions")
+        return img.crop((left, high, img.width - right, img.height - low))
     if fd.kind == "pdf":
         p = fd.pdf_page(index)  # the document stays open for the next drawing (FileData.close_pdf)
         c = (0, 0, 0, 0)
@@ -42,18 +66,57 @@ def render(fd: FileData, index: int, dpi: int = 150, crop=None):
         img = img.resize((max(1, int(img.width * scale)), max(1, int(img.height * scale))))
     return img
 
-def _render_turned(fd: FileData, index: int, dpi: int, crop):
+def _keeps(fd: FileData, page, crop) -> bool:
+    """Whether to cut this zone from the page drawn whole: kept already, or most of the page."""
+    if not crop:
+        return True
+    x0, top, x1, bottom = crop
+    share = max(0.0, min(x1, page.width) - max(0.0, x0)) * max(0.0, min(bottom, page.height) - max(0.0, top))
+    if share >= WHOLE_SHARE * page.width * page.height:
+        return True
+    hit = getattr(_WHOLE, "pages", {}).get((page.index, WHOLE_DPI, page.rotation))
+    return hit is not None and hit[0] is fd._pdf
+
+
+def _whole(fd: FileData, index: int, dpi: int, rotation: int):
+    """Page `index` drawn whole at `dpi` (turned `rotation` degrees clockwise), kept for its zones."""
+    kept = getattr(_WHOLE, "pages", None)
+    if kept is None:
+        kept = _WHOLE.pages = OrderedDict()
+    handle, key = fd.pdf(), (index, dpi, rotation)
+    hit = kept.get(key)
+    if hit is not None and hit[0] is handle:  # the same file still open (the handle is kept with it)
+        kept.move_to_end(key)
+        return hit[1]
+    if rotation:
+        img = _render_turned(fd, index, dpi, None, whole=False)
+    else:
+        img = fd.pdf_page(index).render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+    for k in [k for k, (h, _) in kept.items() if h is not handle]:
+        del kept[k]  # another file's: a thread reads one file at a time, this one now
+    kept[key] = (handle, img)
+    while len(kept) > WHOLE_KEEP:
+        kept.popitem(last=False)
+    return img
+
+
+def _render_turned(fd: FileData, index: int, dpi: int, crop, whole: bool = True):
     page = fd.pages[index]
     rot = page.rotation
-    page.rotation = 0
-    w, h = page.width, page.height
-    if rot in (90, 270):  # the stored size is the upright one: draw the file's page as it is
-        page.width, page.height = h, w
-    try:
-        img = render(fd, index, dpi=dpi)
-    finally:
-        page.rotation, page.width, page.height = rot, w, h
-    img = img.rotate(-rot, expand=True)  # clockwise
+    if whole and fd.kind == "pdf" and dpi == WHOLE_DPI and not page.has_text_layer and _keeps(fd, page, crop):
+        img = _whole(fd, index, dpi, rot)
+        if not crop:
+            return img.copy()
+    else:
+        page.rotation = 0
+        w, h = page.width, page.height
+        if rot in (90, 270):  # the stored size is the upright one: draw the file's page as it is
+            page.width, page.height = h, w
+        try:
+            img = render(fd, index, dpi=dpi)
+        finally:
+            page.rotation, page.width, page.height = rot, w, h
+        img = img.rotate(-rot, expand=True)  # clockwise
     if crop:
         k = img.width / page.width
         x0, top, x1, bottom = crop
