@@ -435,3 +435,19 @@ def test_a_wrapped_value_is_read_whole_despite_a_speck_the_scan_left_before_it()
     form = load_form("af3")
     got = FormReader(fd, {**form, "champs": {"signataire": form["champs"]["signataire"]}}).read()
     assert got["signataire"] == "Catherine Morin, Le Président par délégation la Directrice"
+
+
+@pytest.mark.slow
+def test_an_upside_down_page_the_orientation_detection_is_unsure_of_is_read_upright(tmp_path):
+    # Seed 13, AF3 (document_06): page 1 scanned upside down in black and white; the orientation
+    # detection said « 180° » but unsurely, so the page was read upside down and the agent's
+    # identity went missing.
+    assert 13 in variations.DEV_SEEDS
+    variations.generate(13, tmp_path / "v", mode="scan", dpi=200)
+    truth = json.loads((tmp_path / "v" / "truth" / "document_06.json").read_text(encoding="utf-8"))
+    assert truth["pages"][0] == "af3" and truth["scan_looks"][0]["turn"] == 180
+    (af3,) = identify_parts(tmp_path / "v" / "dossier" / "document_06.pdf")
+    read_form_fields(af3)
+    assert af3.piece == "af3" and af3.pages[0].rotation == 180
+    assert af3.names.get("nom_naissance") == "marchand"
+    assert af3.birth_date == dt.date(1978, 11, 21)

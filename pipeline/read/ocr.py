@@ -77,11 +77,19 @@ def ocr_pages(fd: FileData, plan: dict) -> None:
         if ((conf < LOW_CONF and not _surely_upright(words)) or _vertical(words)) and not page.rotation:
             # Little read, and badly: the page may be turned. Ask Tesseract's orientation
             # detection on the whole page, turn it upright, read it again.
-            turn = orientation(render(fd, index, dpi=OSD_DPI), 1.0)
-            if turn:
+            turn, sure = orientation_guess(render(fd, index, dpi=OSD_DPI))
+            if turn and sure >= 1.0:
                 _turn(page, turn)
                 crop = None  # a zone of a turned page is another zone: read it whole
                 words, conf = tesseract_words(render(fd, index, dpi=OCR_DPI), OCR_DPI, 0.0, 0.0, with_conf=True)
+            elif turn and conf < LOW_CONF:
+                # Detection unsure (an upside-down page on a noisy black-and-white scan gave 0.56):
+                # its guess is read, and kept only when words are then read surely.
+                other = _read_turned(fd, index, turn)
+                if other[1] > conf + 10 and _surely_upright(other[0]):
+                    _turn(page, turn)
+                    crop = None
+                    words, conf = other
         _keep(fd, page, words, crop)
 
 
@@ -335,12 +343,18 @@ OSD_DPI = 150
 
 def orientation(img, min_conf: float = 1.0) -> int:
     """Degrees to turn a page clockwise to read it upright (Tesseract OSD); 0 when unsure."""
+    turn, conf = orientation_guess(img)
+    return turn if conf >= min_conf else 0
+
+
+def orientation_guess(img) -> tuple[int, float]:
+    """(degrees to turn clockwise, OSD's confidence), however unsure; (0, 0.0) when none."""
     out = tesseract(img, "--psm", "0", "-c", "min_characters_to_try=10", timeout=60)
     m = re.search(r"Rotate:\s*(\d+)", out)
     c = re.search(r"Orientation confidence:\s*([\d.]+)", out)
-    if not m or (c and float(c.group(1)) < min_conf):
-        return 0
-    return int(m.group(1)) % 360
+    if not m:
+        return 0, 0.0
+    return int(m.group(1)) % 360, float(c.group(1)) if c else 0.0
 
 
 def tesseract_words(img, dpi: int, ox: float = 0.0, oy: float = 0.0, with_conf: bool = False):
