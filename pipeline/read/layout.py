@@ -13,6 +13,8 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Optional
 
+from rapidfuzz.fuzz import ratio as _ratio
+
 from pipeline.text import strip_accents
 
 
@@ -276,6 +278,11 @@ def _targets(synonyms: tuple) -> tuple[list[str], frozenset, tuple]:
     return targets, heads, prefixes
 
 
+@lru_cache(maxsize=4096)
+def _digits(t: str) -> tuple:
+    return tuple(c for c in t if c.isdigit())
+
+
 def find_labels(lines: list[Line], synonyms: list[str], *, fuzzy: bool = False, start_only: bool = False,
                 min_score: float = 86.0) -> list[Hit]:
     """Every place where one of `synonyms` is written, best first per line.
@@ -307,9 +314,7 @@ def find_labels(lines: list[Line], synonyms: list[str], *, fuzzy: bool = False, 
                 if s == t or s.startswith(t + " ") or (s.startswith(t) and len(t) >= 6):
                     score, end = 100.0, len(t)
                 elif fuzzy and len(t) >= 5:
-                    from rapidfuzz import fuzz
-
-                    digits = [c for c in t if c.isdigit()]
+                    digits = _digits(t)
                     if digits and not all(c in s[:len(t) + 2] for c in digits):
                         continue  # « AF3 » is not « la séance »: a label's digits must be read
 
@@ -319,7 +324,8 @@ def find_labels(lines: list[Line], synonyms: list[str], *, fuzzy: bool = False, 
                     for end_ in {len(t), cut, min(len(s), len(t) + 1), max(1, len(t) - 1)}:
                         if end_ <= 0:
                             continue
-                        sc = fuzz.ratio(s[:end_], t)
+                        # Below the cut-off rapidfuzz stops early and says 0: the same choice.
+                        sc = _ratio(s[:end_], t, score_cutoff=min_score)
                         if sc > best_local[0]:
                             best_local = (sc, end_)
                     score, end = best_local
