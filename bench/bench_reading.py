@@ -11,8 +11,8 @@ layout; never the development seeds), reads every file as the check does, and pr
 - on the complete dossiers, the findings `pipeline check` raises (target: no « pièce
   manquante », no finding at all on these complete dossiers);
 - speed: text pages per second next to a naive pdfplumber pass (both after the modules are
-  loaded; the text-and-words share of the reading shown too), scanned pages per minute next
-  to plain `ocrmypdf` on the same files, in the same run.
+  loaded, the best of three alternating rounds; the text-and-words share of the reading shown
+  too), scanned pages per minute next to plain `ocrmypdf` on the same files, in the same run.
 The default run stays under about ten minutes on two cores.
 """
 from __future__ import annotations

@@ -22,7 +22,7 @@ PAD = 20  # pixels of white added above a zone read under another
 CUT_DPI, CUT_WHITE = 100, 200  # a blank band between the zone read and the rest: no pixel darker
 
 def ocr_pages(fd: FileData, plan: dict) -> None:
-    """OCR the pages in `plan` ({index: crop or None}); Tesseract runs as subprocesses.
+    """OCR the pages in `plan` ({index: crop or None}) with the Tesseract engine kept loaded.
 
     Each part of a page is read once: a page whose top was read already is read below it only.
     """
