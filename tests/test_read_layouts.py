@@ -451,3 +451,23 @@ def test_an_upside_down_page_the_orientation_detection_is_unsure_of_is_read_upri
     assert af3.piece == "af3" and af3.pages[0].rotation == 180
     assert af3.names.get("nom_naissance") == "marchand"
     assert af3.birth_date == dt.date(1978, 11, 21)
+
+
+@pytest.mark.parametrize("conf,value,state", [(0.0, None, "illisible"), (95.0, "", "vide")])
+def test_a_handwritten_value_misread_as_a_label_is_unreadable_not_empty(conf, value, state):
+    # Seen on a scan filled by hand: « Docteur » read « Date » (confidence 0) under « Nom et
+    # adresse du médecin traitant », so the value ended at once and the frame was « empty », a
+    # blocking finding on a complete dossier. A « Date » read surely is a label: empty it is.
+    def line(y, items):
+        return [Word(t, x, y, x + 6 * len(t), y + 9, conf=c) for x, t, c in items]
+    words = (line(100, [(60, "NOM", 95), (90, "ET", 95), (110, "ADRESSE", 95), (160, "DU", 95),
+                        (180, "MÉDECIN", 95), (230, "TRAITANT", 95)])
+             + line(112, [(60, "Date", conf), (100, "Sebastien", 91), (170, "PERRY", 6)]))
+    text = "NOM ET ADRESSE DU MÉDECIN TRAITANT\nDate Sebastien PERRY"
+    page = Page(0, 595, 842, text, ocr=True, has_text_layer=False, words=words)
+    fd = FileData(Path("absent.pdf"), kind="pdf", pages=[page])
+    form = load_form("af3")
+    spec = {k: form["champs"][k] for k in ("medecin_traitant", "date_signature")}
+    r = FormReader(fd, {**form, "champs": spec})
+    got = r.read()
+    assert got["medecin_traitant"] == value and r.evidence["medecin_traitant"]["etat"] == state

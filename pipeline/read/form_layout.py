@@ -193,6 +193,12 @@ class FormReader:
             # Handwriting or a smudge the OCR guessed at: unreadable, never a confident wrong value.
             self.note(name, i, ln.words[h.first:h.last + 1] + words, text, "illisible")
             return None, i, h
+        if not text and self.fd.pages[i].ocr and _doubtful_stop(self.lines[i], h, self.labels[i], self.fd.pages[i]):
+            # The value seemed to end at once on a « label » the OCR guessed (a handwritten
+            # « Docteur » read « Date », confidence 0): unreadable, never « empty », which is a
+            # blocking finding for some fields.
+            self.note(name, i, ln.words[h.first:h.last + 1], "", "illisible")
+            return None, i, h
         self.note(name, i, ln.words[h.first:h.last + 1] + words, text, "lu" if text else "vide")
         return text, i, h
 
@@ -422,6 +428,20 @@ def _hand_page(page) -> bool:
     hand = len(ws) >= 30 and sum(w.conf < UNSURE_WORD for w in ws) / len(ws) >= HAND_SHARE
     page._hand = (page.words, hand)
     return hand
+
+
+def _doubtful_stop(lines: list, h, labels, page) -> bool:
+    """Whether the line under a label with nothing right of it opens on a label whose first word
+    the OCR guessed: the value may be written there, misread as a label."""
+    ln = lines[h.line]
+    if any(_wordy(w) for w in ln.words[h.last + 1:]):
+        return False
+    nxt = next((k for k in range(h.line + 1, len(lines)) if lines[k].top > ln.bottom), None)
+    if nxt is None or lines[nxt].top - ln.bottom > 2.2 * max(6.0, ln.bottom - ln.top):
+        return False
+    limit = UNSURE_HAND if _hand_page(page) else UNSURE_WORD
+    first = lines[nxt].words[0]
+    return labels.at(nxt, 0) and first.conf < limit
 
 
 def _unsure(words, page) -> bool:
