@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-from pathlib import Path
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
 
 from pipeline import fsutil
+from pipeline.web.cdg.identity import logo_file
 from pipeline.web.desk import access
 from pipeline.web.desk.models import Cdg, Role
 from pipeline.web.desk.views import _forbidden
@@ -75,10 +74,6 @@ def reencode_logo(name: str, size: int, data: bytes) -> bytes:
         raise forms.ValidationError(f"« {name} » est une image abîmée : elle ne peut pas être lue.") from None
 
 
-def logo_file(cdg: Cdg) -> Path | None:
-    return Path(settings.DATA_DIR) / cdg.logo if cdg.logo else None
-
-
 def _own_cdg(user) -> Cdg | None:
     if access.role(user) != Role.CDG:
         return None
@@ -99,7 +94,7 @@ def entete(request):
             if png:
                 # Named by its content: the record points at a complete file or at the old one.
                 rel = f"cdg/{cdg.pk}/logo_{hashlib.sha256(png).hexdigest()[:12]}.png"
-                written = fsutil.write_bytes(Path(settings.DATA_DIR) / rel, png)
+                written = fsutil.write_bytes(logo_file(rel), png)
             try:
                 with transaction.atomic():
                     c = form.save(commit=False)
@@ -113,7 +108,7 @@ def entete(request):
                     written.unlink(missing_ok=True)
                 raise
             if old and old != c.logo:
-                (Path(settings.DATA_DIR) / old).unlink(missing_ok=True)
+                logo_file(old).unlink(missing_ok=True)
             messages.success(request, "En-tête enregistré : les prochains rapports l'utiliseront.")
             return redirect("cdg:entete")
     else:

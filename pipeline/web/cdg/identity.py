@@ -16,6 +16,11 @@ from django.conf import settings
 from pipeline.check.cdg import Cdg, Signataire, load_cdg
 
 
+def logo_file(logo: str) -> Path | None:
+    """The file of a centre's logo as recorded (relative to the data folder); None for no logo."""
+    return Path(settings.DATA_DIR) / logo if logo else None
+
+
 def of(cdg_record) -> Cdg:
     own = os.environ.get("PIPELINE_CDG")
     base = load_cdg(Path(own)) if own else None
@@ -27,7 +32,7 @@ def of(cdg_record) -> Cdg:
     sig = Signataire(nom=cdg_record.signataire or (base.signataire.nom if base else "Le service retraites"),
                      qualite=cdg_record.qualite_signataire or (base.signataire.qualite if base else ""))
     own = {"service": cdg_record.service, "telephone": cdg_record.telephone, "email": cdg_record.courriel}
-    logo = str(Path(settings.DATA_DIR) / cdg_record.logo) if cdg_record.logo else None
+    logo = str(logo_file(cdg_record.logo)) if cdg_record.logo else None
     if base is not None:
         update = {"nom": cdg_record.nom, "adresse": lines or base.adresse, "signataire": sig, "ville": city,
                   **{k: v for k, v in own.items() if v}}

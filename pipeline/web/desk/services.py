@@ -159,7 +159,7 @@ def bundle(dossier):
         piece.parties = [{"piece": p["piece"], "first_page": p.get("first_page"), "last_page": p.get("last_page")}
                          for p in known] if len(parts) > 1 else []
         # Medical if any of its parts is, or if a part is not recognised.
-        piece.medicale = len(known) < len(parts) or any(is_medical(p["piece"]) for p in known) or not known
+        piece.medicale = len(known) < len(parts) or any(is_medical(p["piece"]) for p in known)
         piece.save(update_fields=["piece_id", "parties", "medicale"])
     data = result.report.as_dict()
     keep_crops(dossier, result.report.findings, data["findings"])
