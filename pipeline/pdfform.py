@@ -1,6 +1,6 @@
-"""The form-field widgets of a PDF, page by page: the one walk shared by the reading stage
-(values filled on screen, `pipeline forms inspect`) and the build stage (filling the official
-fillable AF3 / AF4)."""
+"""The form-field widgets of a PDF, page by page: the same walk over a pypdf document (the build
+stage, filling the official fillable AF3 / AF4) and over a pikepdf one (the reading stage:
+values filled on screen, `pipeline forms inspect`)."""
 from __future__ import annotations
 
 from typing import Iterator
@@ -26,8 +26,8 @@ def widgets(reader) -> Iterator[tuple[int, dict, dict]]:
 
 
 def pike_widgets(pdf) -> Iterator[tuple[int, object, object]]:
-    """The same walk over a pikepdf document: the reading stage's (qpdf opens a file some fifty
-    times faster than pypdf, which mattered on every fillable PDF of a batch)."""
+    """`widgets` over a pikepdf document: the reading stage's (qpdf opens a file several times
+    faster than pypdf, which mattered on every fillable PDF of a batch)."""
     import pikepdf
 
     for index, page in enumerate(pdf.pages):

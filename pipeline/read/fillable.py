@@ -54,13 +54,12 @@ def list_fields(path: Path) -> list[PdfField]:
     try:
         from pypdf import PdfReader
 
-        from pipeline.read.reader import widgets
+        from pipeline.read.reader import field_values
 
-        reader = PdfReader(str(path))
         pages_of: dict[str, int] = {}
-        for index, name, _ in widgets(reader):
+        for index, name, _ in field_values(str(path)):
             pages_of.setdefault(name, index + 1)
-        fields = reader.get_fields() or {}
+        fields = PdfReader(str(path)).get_fields() or {}
     except Exception as e:
         raise PipelineError(f"{path.name} : PDF illisible ({type(e).__name__}), vérifiez qu'il s'agit "
                             "d'un PDF non protégé") from None

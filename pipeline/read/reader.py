@@ -167,19 +167,9 @@ def _read_pdf(fd: FileData) -> None:
     if has_form:
         _pdf_fields(fd)
 
-def widgets(reader):
-    """(page index, field name, value) of each form-field widget, page by page (pypdf reader);
+def field_values(path):
+    """(page index, field name, value or None) of each form-field widget, page by page (pikepdf);
     a widget without its own name or value takes its parent field's."""
-    from pipeline.pdfform import widgets as walk
-
-    for index, a, parent in walk(reader):
-        name = a.get("/T") or parent.get("/T")
-        if name is not None:
-            yield index, str(name), a.get("/V", parent.get("/V"))
-
-
-def _pike_values(path):
-    """(page index, field name, value) as `widgets`, from pikepdf."""
     import pikepdf
 
     from pipeline.pdfform import pike_widgets
@@ -203,7 +193,7 @@ def _pdf_fields(fd: FileData) -> None:
     """
     where: dict = {}
     try:
-        for index, name, value in _pike_values(str(fd.path)):
+        for index, name, value in field_values(str(fd.path)):
             if value in (None, "", "/Off"):
                 continue
             fd.form_fields[name] = str(value)
