@@ -15,7 +15,12 @@ def strip_accents(s: str) -> str:
     t = s.translate(_accents_table())
     if t.isascii() or max(t) < _TABLE_END:
         return t
-    return "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))
+    return _decompose(t)
+
+
+def _decompose(s: str) -> str:
+    """NFKD without its combining marks: « é » → « e », « ﬁ » → « fi »."""
+    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
 
 
 _TABLE_END = "\u3000"
@@ -29,7 +34,7 @@ def _accents_table() -> dict[int, str]:
         table = {}
         for c in [*range(0x80, 0x3000), *range(0xFB00, 0xFB50)]:
             ch = chr(c)
-            out = "".join(x for x in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(x))
+            out = _decompose(ch)
             if out != ch:
                 table[c] = out
         _TABLE.update(table)

@@ -250,7 +250,8 @@ class FormReader:
             and list(marks.values()).count("ticked") == 1
         if not ocr_clear and (page.ocr or any(m in (None, "unknown") for m in marks.values())
                               or list(marks.values()).count("ticked") != 1):
-            inks = {o: self._ink(i, w) for o, w in _trimmed(words).items()}
+            trimmed = _trimmed(words)
+            inks = {o: self._ink(i, w) for o, w in trimmed.items()}
             if all(v is not None for v in inks.values()):
                 # A scanned empty box keeps its blurred border (ink up to ~0.18): the ticked one is the
                 # clearly darker one, by ratio and by a margin.
@@ -266,7 +267,7 @@ class FormReader:
                 else:
                     marks = {o: "unknown" for o in inks}
             elif page.ocr:
-                marks = self._bare_marks(i, words, inks) or marks
+                marks = self._bare_marks(i, trimmed, inks) or marks
         ticked = [o for o, m in marks.items() if m == "ticked"]
         text = " ".join(f"{'[X]' if marks[o] == 'ticked' else '[ ]' if marks[o] == 'empty' else '[?]'} {words[o].text}"
                         for o in words)
@@ -280,8 +281,9 @@ class FormReader:
         self.note(name, i, ws, text, "illisible")
         return None
 
-    def _bare_marks(self, i, words: dict, inks: dict) -> Optional[dict]:
-        """Forms that print no box: a bare « ✓ » before the answer, nothing before the others.
+    def _bare_marks(self, i, trimmed: dict, inks: dict) -> Optional[dict]:
+        """Forms that print no box: a bare « ✓ » before the answer, nothing before the others
+        (`trimmed`: the answers' words cut to their letters).
 
         The OCR drops the ✓; on the page its place holds a stroke, the other places are blank.
         Only a blank place against a clear stroke decides (a drawn empty box has its border).
@@ -289,7 +291,7 @@ class FormReader:
         from pipeline.read.pixels import ink_left_of
 
         try:
-            left = {o: ink_left_of(self.fd, i, w) for o, w in _trimmed(words).items()}
+            left = {o: ink_left_of(self.fd, i, w) for o, w in trimmed.items()}
         except Exception:
             return None
         marked = [o for o, v in left.items() if v > BARE_MARK]

@@ -368,25 +368,22 @@ def _short_ok(ln: Line, i: int, key: str, owner: list[int]) -> bool:
     return last + 1 < len(ln.words) and _colon_after(ln, last)
 
 
+def _by_head(keys) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for k in keys:  # in the order given
+        out.setdefault(k.split(" ", 1)[0], []).append(k)  # a label starts on its own first word
+    return out
+
+
 @lru_cache(maxsize=64)
-def _label_keys(phrases: tuple) -> tuple[list[str], list[str], dict, frozenset]:
+def _label_keys(phrases: tuple) -> tuple[list[str], list[str], dict, frozenset, dict]:
     """A form's label keys, computed once for all its pages: all of them, the long ones, and
-    by first word (an exact match of a label starting on a word has that word first)."""
+    both by first word (an exact match of a label starting on a word has that word first)."""
     keys = [k for k in (phrase_key(p) for p in phrases) if k]
     # Long labels (several words) that may follow a value too closely to open a column.
     long_keys = sorted({k for k in keys if " " in k and len(k) >= 8}, key=len, reverse=True)
-    by_head: dict[str, list[str]] = {}
-    for k in keys:
-        by_head.setdefault(k.split(" ")[0], []).append(k)  # a label starts on its own first word
-    return keys, long_keys, by_head, frozenset(by_head)
-
-
-@lru_cache(maxsize=256)
-def _long_by_head(long_keys: tuple) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for k in long_keys:  # longest first, as in long_keys
-        out.setdefault(k.split(" ", 1)[0], []).append(k)
-    return out
+    by_head = _by_head(keys)
+    return keys, long_keys, by_head, frozenset(by_head), _by_head(long_keys)
 
 
 class Labels:
@@ -395,8 +392,7 @@ class Labels:
     def __init__(self, lines: list[Line], phrases: list[str], fuzzy: bool):
         self.starts: set[tuple[int, int]] = set()
         self.fuzzy = fuzzy
-        keys, self.long_keys, by_head, heads = _label_keys(tuple(phrases))
-        self._long_by_head = _long_by_head(tuple(self.long_keys))
+        keys, self.long_keys, by_head, heads, self._long_by_head = _label_keys(tuple(phrases))
         inner = []  # labels inside a line, too close to the value before them to open a column
         if fuzzy or not isinstance(lines, Lines):
             spots = ((li, range(len(ln.words))) for li, ln in enumerate(lines))

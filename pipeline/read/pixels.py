@@ -33,21 +33,13 @@ def render(fd: FileData, index: int, dpi: int = 150, crop=None):
         if not crop:
             return img.copy()
         # The pixels pdfium draws for this crop (pypdfium2's PdfPage.render rounds the same way).
-        x0, top, x1, bottom = crop
-        x0, top = max(0, x0), max(0, top)
-        x1, bottom = min(page.width, x1), min(page.height, bottom)
-        left, low, right, high = (math.ceil(v * dpi / 72) for v in (x0, page.height - bottom, page.width - x1, top))
+        left, low, right, high = (math.ceil(v * dpi / 72) for v in _pdfium_crop(page, crop))
         if img.width - right - left < 1 or img.height - low - high < 1:
             raise ValueError("Crop exceeds page dimensions")
         return img.crop((left, high, img.width - right, img.height - low))
     if fd.kind == "pdf":
         p = fd.pdf_page(index)  # the document stays open for the next drawing (FileData.close_pdf)
-        c = (0, 0, 0, 0)
-        if crop:
-            x0, top, x1, bottom = crop
-            x0, top = max(0, x0), max(0, top)
-            x1, bottom = min(page.width, x1), min(page.height, bottom)
-            c = (x0, page.height - bottom, page.width - x1, top)
+        c = _pdfium_crop(page, crop) if crop else (0, 0, 0, 0)
         return p.render(scale=dpi / 72, crop=c, grayscale=True).to_pil().convert("L")
     from PIL import Image, ImageSequence
 
@@ -65,6 +57,15 @@ def render(fd: FileData, index: int, dpi: int = 150, crop=None):
     if abs(scale - 1) > 0.05:
         img = img.resize((max(1, int(img.width * scale)), max(1, int(img.height * scale))))
     return img
+
+def _pdfium_crop(page, crop) -> tuple:
+    """`crop` (x0, top, x1, bottom, points from the top left) kept on the page, as the margins
+    pdfium cuts off (left, bottom, right, top)."""
+    x0, top, x1, bottom = crop
+    x0, top = max(0, x0), max(0, top)
+    x1, bottom = min(page.width, x1), min(page.height, bottom)
+    return x0, page.height - bottom, page.width - x1, top
+
 
 def _keeps(fd: FileData, page, crop) -> bool:
     """Whether to cut this zone from the page drawn whole: kept already, or most of the page."""
