@@ -168,8 +168,8 @@ def watch_cmd(inbox: Path, root: Path, *extra: str) -> list[str]:
     return [PYTHON, "-m", "pipeline.cli", "watch", str(inbox), "--dossiers", str(root), *extra]
 
 
-def run_once(inbox: Path, root: Path, *extra: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    env = dict(os.environ, OMP_THREAD_LIMIT="1")
+def run_once(inbox: Path, root: Path, *extra: str, timeout: float = 300, env: dict | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, OMP_THREAD_LIMIT="1", **(env or {}))
     return subprocess.run(watch_cmd(inbox, root, "--once", "--settle", "0.3", *extra), capture_output=True,
                           text=True, timeout=timeout, env=env)
 

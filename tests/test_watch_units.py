@@ -147,8 +147,14 @@ def test_time_limit_quarantines_the_file_and_the_watcher_goes_on(tmp_path):
     pages = [page_image("CERTIFICAT MEDICAL INITIAL", [f"ligne {i}"] * 20) for i in range(4)]
     drop(inbox, "lourd.pdf", scan_pdf(pages))  # 4 pages of OCR: well over one second
     drop(inbox, "leger.pdf", text_pdf("CERTIFICAT MÉDICAL INITIAL", identity_lines("A")))
-    r = run_once(inbox, root, "--timeout", "1", "--workers", "1")
+    systmp = tmp_path / "tmp-systeme"
+    systmp.mkdir()
+    r = run_once(inbox, root, "--timeout", "1", "--workers", "1", env={"TMPDIR": str(systmp)})
     assert r.returncode == 0, r.stderr
+    # The OCR killed mid-page leaves no page image behind, neither in the system's temporary
+    # folder nor in the work area.
+    assert list(systmp.iterdir()) == []
+    assert list((root / "_watch" / "travail").iterdir()) == []
     rows = {row[1]: row for row in journal_rows(root)}
     assert rows["lourd.pdf"][3] == "quarantaine" and "délai de traitement dépassé" in rows["lourd.pdf"][4]
     assert rows["leger.pdf"][3] == "classe"

@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import signal
+import tempfile
 import time
 from pathlib import Path
 
@@ -100,6 +101,10 @@ def prepare(job: dict, index) -> dict:
     attempt = base / f"essai-{os.getpid()}-{time.monotonic_ns()}"
     attempt.mkdir(mode=0o700)
     t0 = time.monotonic()
+    # OCRmyPDF's page images go to a temporary folder: kept inside the attempt, they leave with
+    # it even when the time limit kills this worker (the main process removes travail/<id>).
+    (attempt / "tmp").mkdir(mode=0o700)
+    tempfile.tempdir = str(attempt / "tmp")
     try:
         pdf = attempt / "entree.pdf"
         try:
@@ -142,10 +147,12 @@ def prepare(job: dict, index) -> dict:
                 "ocr_pages": ocr_pages, "seconds": round(time.monotonic() - t0, 3)}
         return _commit(attempt, plan_dir, plan)
     finally:
+        tempfile.tempdir = None
         shutil.rmtree(attempt, ignore_errors=True)
 
 
 def _commit(attempt: Path, plan_dir: Path, plan: dict) -> dict:
+    shutil.rmtree(attempt / "tmp", ignore_errors=True)
     (attempt / "plan.json").write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
     for f in attempt.iterdir():
         fd = os.open(f, os.O_RDONLY)
