@@ -16,10 +16,22 @@ pytestmark = [pytest.mark.slow,
 
 
 def test_cdg_batch_check_in_the_browser(desk_server, cdg_world, tmp_path):
+    from pipeline.web.desk.models import Dossier
+
+    names = {k: d.agent for k, d in cdg_world.items()}
+    # A name without any space, as a pasted formula or address gives: it must not widen the table.
+    long_name = Dossier.objects.create(collectivite=cdg_world["saintlo"].collectivite,
+                                       agent='=LIEN_HYPERTEXTE("http://exemple.invalid/une/longue/adresse","ici")')
+    try:
+        _batch_check(desk_server, names, tmp_path)
+    finally:
+        long_name.delete()
+
+
+def _batch_check(desk_server, names, tmp_path):
     import pdfplumber
     from playwright.sync_api import expect
 
-    names = {k: d.agent for k, d in cdg_world.items()}
     with logged_in(desk_server, "cdg50", accept_downloads=True) as page:
         page.click("nav >> text=Centre de gestion")
         expect(page.locator("h1")).to_contain_text("Dossiers des collectivités")
@@ -29,6 +41,12 @@ def test_cdg_batch_check_in_the_browser(desk_server, cdg_world, tmp_path):
         assert names["bayeux"] not in page.content() and "Bayeux" not in page.content()
         first = page.locator("#dossiers tbody tr").first.inner_text()
         assert names["coutances"] in first and "Urgent" in first
+        # At 1 280 pixels the whole table stays inside the page, even with a long name that has no
+        # space (the « =LIEN_HYPERTEXTE(…) » agent): no column is pushed past the right edge.
+        past = page.evaluate("""() => { const t = document.querySelector('#dossiers').getBoundingClientRect();
+            const m = document.querySelector('main'); const r = m.getBoundingClientRect().right
+            - parseFloat(getComputedStyle(m).paddingRight); return t.right - r; }""")
+        assert past <= 1, f"le tableau dépasse de {past:.0f} pixels à droite"
         keep_screenshot(page, "cdg_tableau")
 
         row = page.locator("#collectivites tr", has_text="Commune de Valognes")
