@@ -471,3 +471,19 @@ def test_a_handwritten_value_misread_as_a_label_is_unreadable_not_empty(conf, va
     r = FormReader(fd, {**form, "champs": spec})
     got = r.read()
     assert got["medecin_traitant"] == value and r.evidence["medecin_traitant"]["etat"] == state
+
+
+@pytest.mark.slow
+def test_a_box_the_ocr_glued_to_its_answer_is_measured_on_the_page(tmp_path):
+    # Seed 17, AF4 (document_02), page 2: « ✔ Oui ☐ Non » scanned, read « Ÿ Oui [Non »: the
+    # empty box went into the word « [Non », so no box was found left of it and the answer
+    # was unreadable on a good AF4. The letters start after the box's blank, seen on the page.
+    assert 17 in variations.DEV_SEEDS
+    variations.generate(17, tmp_path / "v", mode="scan", dpi=200)
+    truth = json.loads((tmp_path / "v" / "truth" / "document_02.json").read_text(encoding="utf-8"))
+    assert truth["parts"][0]["piece"] == "af4" and truth["parts"][0]["fields"]["inapte_toutes_fonctions"] is True
+    (af4,) = identify_parts(tmp_path / "v" / "dossier" / "document_02.pdf")
+    read_form_fields(af4)
+    assert af4.fields["inapte_toutes_fonctions"] is True
+    seen = af4.evidence["inapte_toutes_fonctions"]
+    assert seen["etat"] == "lu" and seen["texte"].startswith("[X] Oui [ ] ") and seen["page"] == 2

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from pipeline.text import strip_accents
 from pipeline.read import layout as L
 
 LOW_INK, TICK_INK = 0.05, 0.12
@@ -251,6 +252,8 @@ class FormReader:
         if not ocr_clear and (page.ocr or any(m in (None, "unknown") for m in marks.values())
                               or list(marks.values()).count("ticked") != 1):
             trimmed = _trimmed(words)
+            if page.ocr:  # the box's own edge, seen on the page, rather than a width per letter
+                trimmed = {o: self._after_box(i, o, words[o]) or w for o, w in trimmed.items()}
             inks = {o: self._ink(i, w) for o, w in trimmed.items()}
             if all(v is not None for v in inks.values()):
                 # A scanned empty box keeps its blurred border (ink up to ~0.18): the ticked one is the
@@ -299,6 +302,21 @@ class FormReader:
         if len(marked) == 1 and len(blank) == len(left) - 1:
             return {o: "ticked" if o == marked[0] else "empty" for o in left}
         return None
+
+    def _after_box(self, i, option: str, word):
+        """The answer's word from its first letter, when the OCR glued the box to it (« [Non »);
+        None when it did not, or when the page shows no box before the letters."""
+        from pipeline.read.document import Word
+        from pipeline.read.pixels import letters_start
+
+        raw = strip_accents(word.text).lower()
+        if not (option and raw.endswith(option) and len(raw) > len(option)):
+            return None
+        try:
+            x = letters_start(self.fd, i, word)
+        except Exception:
+            return None
+        return None if x is None else Word(word.text, x, word.top, word.x1, word.bottom, word.line, word.conf)
 
     def _ink(self, i, word) -> Optional[float]:
         from pipeline.read.pixels import box_value

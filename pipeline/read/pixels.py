@@ -191,6 +191,31 @@ def box_value(fd: FileData, index: int, word: Word) -> Optional[float]:
         return None
     return box_darkness(img, x0, y0, x1, y1)
 
+def letters_start(fd: FileData, index: int, word: Word) -> Optional[float]:
+    """Where the letters of `word` start (points) when the OCR read a box and the answer after it
+    as one word (« [Non » for « ☐ Non »): after the first dark cluster, box-sized, and the blank
+    that follows it. None when the word does not begin so."""
+    h = max(6.0, word.bottom - word.top)
+    x0 = word.x0 - 0.2 * h
+    img = render(fd, index, dpi=200, crop=(x0, word.top, word.x1, word.bottom))
+    w, hh = img.size
+    cols = img.point(_DARK_LUT).transpose(Image.Transpose.TRANSPOSE).tobytes()
+    dark = [1 in cols[x * hh:(x + 1) * hh] for x in range(w)]
+    ppt = 200 / 72
+    start = next((x for x in range(w) if dark[x]), None)
+    if start is None:
+        return None
+    end = start
+    while end < w and dark[end]:
+        end += 1
+    gap = end
+    while gap < w and not dark[gap]:
+        gap += 1
+    if not (0.35 * h * ppt <= end - start <= 1.6 * h * ppt) or gap - end < 2 or gap >= w:
+        return None
+    return x0 + gap / ppt
+
+
 TICK_THRESHOLD = 0.12
 _DARK_LUT = [1 if v < 140 else 0 for v in range(256)]
 
