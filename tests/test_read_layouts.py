@@ -473,17 +473,56 @@ def test_a_handwritten_value_misread_as_a_label_is_unreadable_not_empty(conf, va
     assert got["medecin_traitant"] == value and r.evidence["medecin_traitant"]["etat"] == state
 
 
-@pytest.mark.slow
-def test_a_box_the_ocr_glued_to_its_answer_is_measured_on_the_page(tmp_path):
-    # Seed 17, AF4 (document_02), page 2: « ✔ Oui ☐ Non » scanned, read « Ÿ Oui [Non »: the
-    # empty box went into the word « [Non », so no box was found left of it and the answer
-    # was unreadable on a good AF4. The letters start after the box's blank, seen on the page.
+@pytest.fixture(scope="module")
+def seed17_af4(tmp_path_factory):
+    """Seed 17's AF4 (document_02), scanned at 200 dpi, identified and its fields read."""
     assert 17 in variations.DEV_SEEDS
-    variations.generate(17, tmp_path / "v", mode="scan", dpi=200)
-    truth = json.loads((tmp_path / "v" / "truth" / "document_02.json").read_text(encoding="utf-8"))
-    assert truth["parts"][0]["piece"] == "af4" and truth["parts"][0]["fields"]["inapte_toutes_fonctions"] is True
-    (af4,) = identify_parts(tmp_path / "v" / "dossier" / "document_02.pdf")
+    d = tmp_path_factory.mktemp("seed17") / "v"
+    variations.generate(17, d, mode="scan", dpi=200)
+    truth = json.loads((d / "truth" / "document_02.json").read_text(encoding="utf-8"))["parts"][0]
+    assert truth["piece"] == "af4"
+    (af4,) = identify_parts(d / "dossier" / "document_02.pdf")
     read_form_fields(af4)
+    return af4, truth["fields"]
+
+
+@pytest.mark.slow
+def test_a_box_the_ocr_glued_to_its_answer_is_measured_on_the_page(seed17_af4):
+    # Page 2: « ✔ Oui ☐ Non » scanned, read « Ÿ Oui [Non »: the empty box went into the word
+    # « [Non », so no box was found left of it and the answer was unreadable on a good AF4.
+    # The letters start after the box's blank, seen on the page.
+    af4, truth = seed17_af4
+    assert truth["inapte_toutes_fonctions"] is True
     assert af4.fields["inapte_toutes_fonctions"] is True
     seen = af4.evidence["inapte_toutes_fonctions"]
     assert seen["etat"] == "lu" and seen["texte"].startswith("[X] Oui [ ] ") and seen["page"] == 2
+
+
+@pytest.mark.slow
+def test_a_ruled_member_table_the_ocr_read_in_part_is_read_again_cell_by_cell(seed17_af4):
+    # Page 1: the five members in a ruled table; read with the page, Tesseract lost the header's
+    # « Nom / Mode / Rôle » and most « présent » / « signé » cells, so the table was unreadable.
+    af4, truth = seed17_af4
+    key = lambda m: (m["role"], m["presence"], m["signe"])  # noqa: E731
+    assert sorted(map(key, af4.fields["membres"])) == sorted(map(key, truth["membres"]))
+    assert [m["nom"] for m in af4.fields["membres"]][:2] == ["marc lebrun", "dr claire pasquier"]
+    seen = af4.evidence["membres"]
+    assert seen == {**seen, "etat": "lu", "texte": "5 membre(s) lus, tableau relu case par case", "page": 1}
+
+
+@pytest.mark.slow
+def test_a_ruled_table_under_its_label_is_read_not_taken_for_empty(tmp_path):
+    # Seed 8, AF3 (document_05), page 4: « Taux d'invalidité » then the table of infirmities and
+    # rates. The OCR dropped the table's header row; the rows below seemed too far to be the
+    # value, so the rates read « vide » on an AF3 whose médecin agréé had filled them.
+    assert 8 in variations.DEV_SEEDS
+    variations.generate(8, tmp_path / "v", mode="scan", dpi=200)
+    truth = json.loads((tmp_path / "v" / "truth" / "document_05.json").read_text(encoding="utf-8"))["parts"][0]
+    assert truth["piece"] == "af3" and "40 %" in truth["fields"]["taux"]
+    (af3,) = identify_parts(tmp_path / "v" / "dossier" / "document_05.pdf")
+    read_form_fields(af3)
+    assert af3.fields["taux"] == ("Traumatisme crânien, syndrome post-commotionnel 40 % Fracture du bassin consolidée "
+                                  "avec raideur de hanche 20 % Hypoacousie bilatérale 10 %")
+    seen = af3.evidence["taux"]
+    assert seen["etat"] == "lu" and seen["page"] == 4 and seen["texte"].endswith("(tableau relu case par case)")
+    assert seen["box"][3] - seen["box"][1] > 40  # the crop shown holds the table, not the label alone

@@ -194,6 +194,16 @@ class FormReader:
             # Handwriting or a smudge the OCR guessed at: unreadable, never a confident wrong value.
             self.note(name, i, ln.words[h.first:h.last + 1] + words, text, "illisible")
             return None, i, h
+        if block and not text and self.fd.pages[i].ocr:
+            # A ruled table under the label (the AF3's infirmities and rates): the OCR dropped its
+            # header row and the lines below seemed too far to be the value. Read cell by cell.
+            table = self._table_below(i, h)
+            if table is not None:
+                text = " ".join(c for row in table.rows for c in row if c)
+                label = _box(ln.words[h.first:h.last + 1])
+                box = (min(label[0], table.box[0]), label[1], max(label[2], table.box[2]), table.box[3])
+                self.evidence[name] = Evidence(i + 1, box, text + " (tableau relu case par case)").as_dict()
+                return text, i, h
         if not text and self.fd.pages[i].ocr and _doubtful_stop(self.lines[i], h, self.labels[i], self.fd.pages[i]):
             # The value seemed to end at once on a « label » the OCR guessed (a handwritten
             # « Docteur » read « Date », confidence 0): unreadable, never « empty », which is a
@@ -303,6 +313,43 @@ class FormReader:
             return {o: "ticked" if o == marked[0] else "empty" for o in left}
         return None
 
+    def _table_below(self, i, h):
+        """The ruled table that starts just under the label, read cell by cell; None when there
+        is none, or when its rows below the first (its header) are all empty."""
+        from pipeline.read.table import ruled_rows
+
+        page, ln = self.fd.pages[i], self.lines[i][h.line]
+        zone = (page.width * 0.04, ln.bottom, page.width * 0.96, min(page.height, ln.bottom + TABLE_REACH))
+        try:
+            table = ruled_rows(self.fd, i, zone, starts_within=3 * ln.height)
+        except Exception:
+            return None
+        if table is None or not any(c for row in table.rows[1:] for c in row):
+            return None
+        return table
+
+    def _members_by_cell(self, i, h, end, roles, presences) -> Optional[list]:
+        """The members of a ruled table read cell by cell on the page's image, when its rules
+        give whole rows and the rows give a complete table; None otherwise."""
+        from pipeline.read.table import ruled_rows
+
+        page = self.fd.pages[i]
+        if end is None or end[0] != i:
+            return None  # a table running onto the next page: not cut here
+        top = self.lines[i][h.line].bottom
+        try:
+            table = ruled_rows(self.fd, i, (page.width * 0.04, top, page.width * 0.96, end[1]))
+        except Exception:
+            return None
+        if table is None:
+            return None
+        rows = [" ".join(c for c in row if c) for row in table.rows]
+        members = L.parse_member_rows(rows, roles, presences,
+                                      tuple(L.phrase_key(" ".join(self.form.get("mots_hors_nom", []))).split()))
+        if not members or _members_unsure(members, rows):
+            return None
+        return members
+
     def _after_box(self, i, option: str, word):
         """The answer's word from its first letter, when the OCR glued the box to it (« [Non »);
         None when it did not, or when the page shows no box before the letters."""
@@ -399,14 +446,14 @@ class FormReader:
         i, h = hs[0]
         stops = [L.phrase_key(s) for s in spec.get("arret_texte", [])]
         rows, words = [], []
-        page, start, stopped = i, h.line + 1, False
+        page, start, stopped, end = i, h.line + 1, False, None
         while not stopped:
             lines = self.lines[page]
             for li in range(start, len(lines)):
                 ln = lines[li]
                 key = " ".join(k for k in ln.keys if k)
                 if L._is_heading(ln) or any(key.startswith(s) for s in stops if s):
-                    stopped = True
+                    stopped, end = True, (page, ln.bottom)
                     break
                 if re.fullmatch(r"(page )?\d{1,2}( sur \d{1,2})?|(af[34] ?\d{4} ?)?\d{0,2}", key):
                     continue  # a page number or the form's code: not a row
@@ -422,15 +469,22 @@ class FormReader:
         presences = {k: [v.split() for v in vs] for k, vs in self.form.get("presences_mots", {}).items()}
         members = L.parse_member_rows(rows, roles, presences,
                                       tuple(L.phrase_key(" ".join(self.form.get("mots_hors_nom", []))).split()))
-        if self.fd.pages[i].ocr and members and _members_unsure(members, rows):
-            # A ruled table the OCR read in part (a cell or a row lost): unreadable, never a member
-            # counted absent or « non signé » by mistake.
-            self.note(name, i, words, f"{len(members)} membre(s) lus, tableau incomplet", "illisible")
-            return None
-        self.note(name, i, words, f"{len(members)} membre(s) lus", "lu" if members else "vide")
+        how = ""
+        if self.fd.pages[i].ocr and (not members or _members_unsure(members, rows)):
+            # A ruled table the OCR read in part (a cell or a row lost) or not at all: read again
+            # cell by cell. Still incomplete, it is unreadable, never a member counted absent or
+            # « non signé » by mistake.
+            again = self._members_by_cell(i, h, end, roles, presences)
+            if again is not None:
+                members, how = again, ", tableau relu case par case"
+            elif members:
+                self.note(name, i, words, f"{len(members)} membre(s) lus, tableau incomplet", "illisible")
+                return None
+        self.note(name, i, words, f"{len(members)} membre(s) lus{how}", "lu" if members else "vide")
         return [{"role": m["role"], "nom": m["nom"], "presence": m["presence"], "signe": m["signe"]} for m in members]
 
 
+TABLE_REACH = 320.0  # points under a label where its ruled table is looked for
 UNSURE_WORD = 50.0  # Tesseract confidence under which a word is a guess (handwriting reads 0–50)
 UNSURE_HAND = 80.0  # on a page filled by hand, a misread letter still scores 50–70: demand more
 HAND_SHARE = 0.08  # share of guessed words that marks a page filled by hand (printed pages: 0–4 %)
