@@ -112,6 +112,18 @@ def test_a_mention_of_another_document_never_decides():
     assert scores.get("af3", 0) == 0 and scores.get("fiche_de_poste", 0) == 0
 
 
+def test_an_elided_article_the_ocr_spaced_still_names_the_piece():
+    # Seed 24 (document_06): a decision typed in a monospaced font, scanned turned; the OCR read
+    # « DÉCISION RECONNAISSANT L' IMPUTABILITÉ » (a space after the wide apostrophe) and the page
+    # named no pièce, so the dossier lacked its décision d'imputabilité.
+    page = ("decision reconnaissant l' imputabilite\nautorite : conseil medical\nagent\n"
+            "est reconnue imputable au service l'invalidite resultant de l' accident de trajet")
+    scores = page_scores(page)
+    assert max(scores, key=scores.get) == "decision_imputabilite"
+    # A citation stays a citation: « vu l' imprime af3 » never decides either.
+    assert page_scores("rapport d'expertise medicale\nvu l' imprime af3 transmis\nexamen clinique").get("af3", 0) == 0
+
+
 def test_a_file_that_looks_like_two_pieces_gives_a_finding_naming_both(tmp_path):
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas

@@ -386,6 +386,7 @@ def page_scores(folded: str) -> dict[str, float]:
 @lru_cache(maxsize=256)
 def _page_scores(folded: str) -> tuple:
     # A page is scored several times (cutting a file into pièces, then each pièce): once is enough.
+    folded = _elided(folded)
     mention = _mention_re()
     lines = [ln for ln in folded.split("\n") if ln.strip()]
     own = [ln for ln in lines if not (mention and mention.search(ln))]  # a citation never decides
@@ -412,8 +413,18 @@ def _page_scores(folded: str) -> tuple:
 
 def opens_piece(folded: str) -> Optional[str]:
     """The pièce whose title (or printed code) heads this page: where a new pièce starts."""
+    folded = _elided(folded)
     mention = _mention_re()
     return _opens([ln for ln in folded.split("\n") if ln.strip() and not (mention and mention.search(ln))])
+
+
+_ELISION = re.compile(r"\b([cdjlmnst]|qu)' (?=\w)")
+
+
+def _elided(folded: str) -> str:
+    """« l' imputabilite » → « l'imputabilite »: the OCR sets a space after an elided article
+    (a wide apostrophe in a monospaced font), which the cues do not expect."""
+    return _ELISION.sub(r"\1'", folded) if "' " in folded else folded
 
 
 def _opens(own: list[str]) -> Optional[str]:
