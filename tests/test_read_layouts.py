@@ -449,6 +449,23 @@ def test_a_wrapped_value_is_read_whole_despite_a_speck_the_scan_left_before_it()
     assert got["signataire"] == "Catherine Morin, Le Président par délégation la Directrice"
 
 
+def test_a_value_glued_to_its_label_is_read_whole():
+    # Seen on a scan (seed 20, AF3 page 1, a layout without colons): « NIR2 78 11 50 502 077 40 »,
+    # the NIR's first digit glued to its label. The label was not found and the NIR went missing.
+    def line(y, items):
+        return [Word(t, x, y, x + 6 * len(t), y + 9) for x, t in items]
+    words = (line(100, [(55, "Prénoms"), (100, "de"), (115, "l'agent"), (170, "Émilie")])
+             + line(115, [(55, "Date"), (85, "de"), (100, "naiss.21/11/1978")])
+             + line(130, [(55, "NIR2"), (90, "78"), (106, "11"), (122, "50"), (138, "502"), (160, "077"), (182, "40")]))
+    text = "Prénoms de l'agent Émilie\nDate de naiss.21/11/1978\nNIR2 78 11 50 502 077 40"
+    page = Page(0, 595, 842, text, ocr=True, has_text_layer=False, words=words)
+    fd = FileData(Path("absent.pdf"), kind="pdf", pages=[page])
+    r = FormReader(fd, load_form("identite"))
+    got = r.read()
+    assert got["nir"] == ["278115050207740"] and r.evidence["nir"]["texte"] == "2 78 11 50 502 077 40"
+    assert got["date_naissance"] == dt.date(1978, 11, 21)
+
+
 @pytest.mark.slow
 def test_an_upside_down_page_the_orientation_detection_is_unsure_of_is_read_upright(tmp_path):
     # Seed 13, AF3 (document_06): page 1 scanned upside down in black and white; the orientation

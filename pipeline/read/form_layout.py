@@ -189,6 +189,9 @@ class FormReader:
         stops = tuple(spec.get("arret", ())) if block else ()
         text, words = L.value_of(self.lines[i], h, self.labels[i], block=block, stops=stops)
         ln = self.lines[i][h.line]
+        glued = _glued_start(ln.words[h.last].text, h.label)
+        if glued:  # « NIR2 78 11… »: the value's first digits went into the label's word
+            text, words = f"{glued} {text}".strip(), [ln.words[h.last]] + words
         if text and self.fd.pages[i].ocr and (_unsure_block(words, self.fd.pages[i]) if block
                                               else _unsure(words, self.fd.pages[i])):
             # Handwriting or a smudge the OCR guessed at: unreadable, never a confident wrong value.
@@ -548,6 +551,15 @@ def _unsure_block(words, page) -> bool:
     limit = UNSURE_HAND if _hand_page(page) else UNSURE_WORD
     ws = [w for w in words if _wordy(w)]
     return len(ws) >= 4 and sum(w.conf < limit for w in ws) >= 0.3 * len(ws)
+
+
+def _glued_start(word: str, label: str) -> str:
+    """The start of a value glued to the label's last word (« NIR2 » → « 2 », « naiss.21/11/1978 »
+    → « 21/11/1978 »); '' when the word is the label's own (« AF3 » ends « Date de l'AF3 »)."""
+    m = re.match(r"(.*?)(\d[\d/.\-]*)$", word)
+    if not m or not label or not m.group(1):
+        return ""
+    return m.group(2) if L.wfold(m.group(1)) == label.split()[-1] else ""
 
 
 def _trimmed(words: dict) -> dict:

@@ -311,8 +311,8 @@ def find_labels(lines: list[Line], synonyms: list[str], *, fuzzy: bool = False, 
             s, owner = ln.joined(i)
             for t in targets:
                 score = 0.0
-                if s == t or s.startswith(t + " ") or (s.startswith(t) and len(t) >= 6):
-                    score, end = 100.0, len(t)
+                if s == t or s.startswith(t + " ") or (s.startswith(t) and (len(t) >= 6 or s[len(t):len(t) + 1].isdigit())):
+                    score, end = 100.0, len(t)  # « nir2 78 11 … »: a value's digits glued to the label
                 elif fuzzy and len(t) >= 5:
                     digits = _digits(t)
                     if digits and not all(c in s[:len(t) + 2] for c in digits):
