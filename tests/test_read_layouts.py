@@ -555,3 +555,28 @@ def test_a_ruled_table_under_its_label_is_read_not_taken_for_empty(tmp_path):
     seen = af3.evidence["taux"]
     assert seen["etat"] == "lu" and seen["page"] == 4 and seen["texte"].endswith("(tableau relu case par case)")
     assert seen["box"][3] - seen["box"][1] > 40  # the crop shown holds the table, not the label alone
+    # « Conclusions », one line of text, then « Taux d'invalidité » and its table: the table is not
+    # the conclusions' value (a label stands between them).
+    assert af3.fields["conclusions"].startswith("Inaptitude absolue et définitive à toutes fonctions")
+
+
+@pytest.mark.slow
+def test_a_skewed_300_dpi_af3_keeps_its_first_lines_its_thin_ticks_and_its_table(tmp_path):
+    # Seed 31, AF3 (document_07), scanned at 300 dpi with a 1–2° skew:
+    # - page 4: read as the top zone first, Tesseract left out « Partie réservée au médecin agréé »
+    #   and « Médecin agréé : » (so every field anchored after them went missing); the band
+    #   above the first word read is now read alone;
+    # - page 3: « ☑ Oui ☐ Non » with a thin, blurred tick (ink ~0.07 against clean empty boxes)
+    #   was unreadable;
+    # - page 4: read with the page, the table of rates lost two rates and ran into « Date ».
+    assert 31 in variations.DEV_SEEDS
+    variations.generate(31, tmp_path / "v", mode="scan")
+    truth = json.loads((tmp_path / "v" / "truth" / "document_07.json").read_text(encoding="utf-8"))
+    assert truth["scan_looks"][3]["dpi"] == 300 and truth["parts"][0]["piece"] == "af3"
+    (af3,) = identify_parts(tmp_path / "v" / "dossier" / "document_07.pdf")
+    read_form_fields(af3)
+    f = af3.fields
+    assert f["medecin_agree"] == "Docteur Nathalie DUBOIS"
+    assert f["conclusions"].startswith("Inaptitude absolue et définitive à toutes fonctions")
+    assert (f["imputable"], f["type_imputabilite"], f["deja_indemnisee"], f["ati"]) == (True, "accident_trajet", False, False)
+    assert re.sub(r"\s", "", f["taux"]).endswith("post-commotionnel40%Fractureduba ssinconsolidéeavecraideurdehanche20%Hypoacousiebilatérale10%".replace(" ", ""))

@@ -16,6 +16,7 @@ from pipeline.text import strip_accents
 from pipeline.read import layout as L
 
 LOW_INK, TICK_INK = 0.05, 0.12
+CLEAN_INK = 0.01  # an empty box's middle on a clean scan
 BARE_MARK, BARE_BLANK = 0.025, 0.006  # dark share left of an answer: a bare ✓ (≈ 0.045), nothing (≈ 0)
 
 
@@ -197,10 +198,13 @@ class FormReader:
             # Handwriting or a smudge the OCR guessed at: unreadable, never a confident wrong value.
             self.note(name, i, ln.words[h.first:h.last + 1] + words, text, "illisible")
             return None, i, h
-        if block and not text and self.fd.pages[i].ocr:
-            # A ruled table under the label (the AF3's infirmities and rates): the OCR dropped its
-            # header row and the lines below seemed too far to be the value. Read cell by cell.
+        if block and self.fd.pages[i].ocr:
+            # A ruled table under the label (the AF3's infirmities and rates): read with the page,
+            # the OCR drops rows, cells or the header (then the rows seem too far to be the value)
+            # and runs past the table's end. Read cell by cell, the table is the value.
             table = self._table_below(i, h)
+            if table is not None and not self._table_is_value(i, h, table, words):
+                table = None
             if table is not None:
                 text = " ".join(c for row in table.rows for c in row if c)
                 label = _box(ln.words[h.first:h.last + 1])
@@ -269,10 +273,7 @@ class FormReader:
                 trimmed = {o: self._after_box(i, o, words[o]) or w for o, w in trimmed.items()}
             inks = {o: self._ink(i, w) for o, w in trimmed.items()}
             if all(v is not None for v in inks.values()):
-                # A scanned empty box keeps its blurred border (ink up to ~0.18): the ticked one is the
-                # clearly darker one, by ratio and by a margin.
-                ticked = [o for o, v in inks.items() if v > TICK_INK
-                          and all(v > 1.45 * inks[p] and v - inks[p] > 0.08 for p in inks if p != o)]
+                ticked = [o for o, v in inks.items() if _clearly_ticked(v, [inks[p] for p in inks if p != o])]
                 if len(ticked) == 1:
                     marks = {o: "ticked" if o == ticked[0] else "empty" for o in inks}
                 elif all(v < LOW_INK for v in inks.values()):
@@ -315,6 +316,15 @@ class FormReader:
         if len(marked) == 1 and len(blank) == len(left) - 1:
             return {o: "ticked" if o == marked[0] else "empty" for o in left}
         return None
+
+    def _table_is_value(self, i, h, table, words) -> bool:
+        """Whether the table under the label is its value: no label between them (« Conclusions »
+        then « Taux d'invalidité » then the table), and no text of the value's own above it."""
+        top = table.box[1] + 2
+        lines = self.lines[i]
+        if any(self.labels[i].at(li, 0) for li in range(h.line + 1, len(lines)) if lines[li].bottom <= top):
+            return False
+        return not any(w.bottom <= top for w in words)
 
     def _table_below(self, i, h):
         """The ruled table that starts just under the label, read cell by cell; None when there
@@ -551,6 +561,15 @@ def _unsure_block(words, page) -> bool:
     limit = UNSURE_HAND if _hand_page(page) else UNSURE_WORD
     ws = [w for w in words if _wordy(w)]
     return len(ws) >= 4 and sum(w.conf < limit for w in ws) >= 0.3 * len(ws)
+
+
+def _clearly_ticked(v: float, others: list) -> bool:
+    """A box clearly darker than the other answers' boxes. A scanned empty box keeps its blurred
+    border (ink up to ~0.18): the ticked one is darker by ratio and by a margin. A thin tick
+    (« ☑ » blurred, ~0.07) counts only against boxes left quite clean."""
+    if v > TICK_INK:
+        return all(v > 1.45 * o and v - o > 0.08 for o in others)
+    return v >= LOW_INK and all(o <= CLEAN_INK for o in others)
 
 
 def _glued_start(word: str, label: str) -> str:

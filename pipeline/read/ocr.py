@@ -58,6 +58,8 @@ def ocr_pages(fd: FileData, plan: dict) -> None:
             continue
         if crop is None and page.ocr and getattr(page, "_ocr_zone", "none") == (page.rotation, None):
             continue  # read whole already, the same way up
+        if _read_from_top(page) and _missed_above(fd, page):
+            _read_above(fd, page)
         below = _below(fd, page, crop)
         if below is not None:
             # The top was read already (to see whether another pièce starts there): read the rest.
@@ -134,6 +136,62 @@ def _below(fd: FileData, page, crop):
             cut = lo + y * 72 / CUT_DPI
             return cut, (0.0, cut, page.width, want)
     return None
+
+
+def _read_from_top(page) -> bool:
+    """Whether the page was read as a zone from its top, the whole width (the zone a file's
+    next pièce would start in)."""
+    rotation, zone = getattr(page, "_ocr_zone", (None, None))
+    return bool(page.ocr and page.words and not page.rotation and rotation == 0 and zone is not None
+                and zone[0] <= 0 and zone[1] <= 0 and zone[2] >= page.width - 1)
+
+
+def _read_above(fd: FileData, page) -> None:
+    """Read the band above the first word read, alone, and put its words before the others."""
+    from PIL import ImageOps
+
+    first = _first_top(page)
+    img = ImageOps.expand(render(fd, page.index, dpi=OCR_DPI, crop=(0.0, 0.0, page.width, first - 1)),
+                          border=(0, 0, 0, PAD), fill=255)
+    above, _ = tesseract_words(img, OCR_DPI, 0.0, 0.0, with_conf=True)
+    above = [w for w in above if (w.top + w.bottom) / 2 < first - 1]
+    if not above:
+        return
+    shift = 1 + max(w.line for w in above)
+    _keep_words(page, above + [Word(w.text, w.x0, w.top, w.x1, w.bottom, w.line + shift, w.conf) for w in page.words])
+
+
+def _keep_words(page, words) -> None:
+    page.words = words
+    page.text = words_to_text(words)
+
+
+def _first_top(page) -> float:
+    words = [w for w in page.words if len(re.sub(r"[^0-9A-Za-zÀ-ÿ]", "", w.text)) >= 2 and w.conf >= 50]
+    return min((w.top for w in words), default=0.0)
+
+
+def _missed_above(fd: FileData, page) -> bool:
+    """Whether lines of ink lie above the first word the zone's reading gave: Tesseract sometimes
+    leaves out a zone's first lines (seen on a skewed 300 dpi scan: « Partie réservée au médecin
+    agréé » lost, and every field read after it with it)."""
+    first = _first_top(page)
+    top = page.height * 0.03  # a scanner's dark border is not a line
+    if first - 2 <= top + 8:
+        return False
+    img = render(fd, page.index, dpi=CUT_DPI, crop=(page.width * 0.04, top, page.width * 0.96, first - 2))
+    w, h = img.size
+    dark = img.point(_DARK_LUT).tobytes()
+    run = 0
+    for y in range(h):
+        run = run + 1 if dark[y * w:(y + 1) * w].count(1) >= LINE_INK else 0
+        if run >= LINE_ROWS:
+            return True
+    return False
+
+
+LINE_INK, LINE_ROWS = 8, 4  # dark pixels in a row, rows in a run, at CUT_DPI: a line of text, not specks
+_DARK_LUT = [1 if v < 140 else 0 for v in range(256)]
 
 
 def _turn(page, turn: int) -> None:
