@@ -580,3 +580,16 @@ def test_a_skewed_300_dpi_af3_keeps_its_first_lines_its_thin_ticks_and_its_table
     assert f["conclusions"].startswith("Inaptitude absolue et définitive à toutes fonctions")
     assert (f["imputable"], f["type_imputabilite"], f["deja_indemnisee"], f["ati"]) == (True, "accident_trajet", False, False)
     assert re.sub(r"\s", "", f["taux"]).endswith("post-commotionnel40%Fractureduba ssinconsolidéeavecraideurdehanche20%Hypoacousiebilatérale10%".replace(" ", ""))
+
+
+@pytest.mark.slow
+def test_a_box_is_found_even_when_the_ocr_word_starts_inside_its_first_letter(tmp_path):
+    # Seed 32, AF3 (document_04), black-and-white scan: the OCR's box of « Oui » starts a pixel
+    # inside the « O », whose left edge, cut by the crop, was taken for the box: no box, and both
+    # « inapte à toutes fonctions » and « ATI » were unreadable on a good AF3.
+    assert 32 in variations.DEV_SEEDS
+    variations.generate(32, tmp_path / "v", mode="scan")
+    (af3,) = identify_parts(tmp_path / "v" / "dossier" / "document_04.pdf")
+    read_form_fields(af3)
+    assert (af3.fields["inapte_toutes_fonctions"], af3.fields["ati"]) == (True, False)
+    assert af3.evidence["inapte_toutes_fonctions"]["texte"] == "[X] Oui [ ] Non"

@@ -174,8 +174,10 @@ def box_value(fd: FileData, index: int, word: Word) -> Optional[float]:
             x += 1
     if not runs:
         return None  # no box at all
-    # « [ ] » is two strokes: group the runs nearest to the word, up to a box's width.
     ppt = 200 / 72
+    if len(runs) > 1 and runs[-1][1] >= w - 1 and runs[-1][1] - runs[-1][0] < 0.25 * h * ppt:
+        runs.pop()  # the answer's first letter, cut by the crop: the OCR's word box starts inside it
+    # « [ ] » is two strokes: group the runs nearest to the word, up to a box's width.
     x0, x1 = runs[-1]
     for a, b in reversed(runs[:-1]):
         if x0 - b <= 0.8 * h * ppt and x1 - a <= 1.6 * h * ppt:
