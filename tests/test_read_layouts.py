@@ -550,8 +550,8 @@ def test_a_ruled_table_under_its_label_is_read_not_taken_for_empty(tmp_path):
     assert truth["piece"] == "af3" and "40 %" in truth["fields"]["taux"]
     (af3,) = identify_parts(tmp_path / "v" / "dossier" / "document_05.pdf")
     read_form_fields(af3)
-    assert af3.fields["taux"] == ("Traumatisme crânien, syndrome post-commotionnel 40 % Fracture du bassin consolidée "
-                                  "avec raideur de hanche 20 % Hypoacousie bilatérale 10 %")
+    assert af3.fields["taux"] == ("Infirmité Taux Traumatisme crânien, syndrome post-commotionnel 40 % Fracture du "
+                                  "bassin consolidée avec raideur de hanche 20 % Hypoacousie bilatérale 10 %")
     seen = af3.evidence["taux"]
     assert seen["etat"] == "lu" and seen["page"] == 4 and seen["texte"].endswith("(tableau relu case par case)")
     assert seen["box"][3] - seen["box"][1] > 40  # the crop shown holds the table, not the label alone
@@ -593,3 +593,18 @@ def test_a_box_is_found_even_when_the_ocr_word_starts_inside_its_first_letter(tm
     read_form_fields(af3)
     assert (af3.fields["inapte_toutes_fonctions"], af3.fields["ati"]) == (True, False)
     assert af3.evidence["inapte_toutes_fonctions"]["texte"] == "[X] Oui [ ] Non"
+
+
+@pytest.mark.slow
+def test_a_table_whose_top_rule_runs_level_with_its_label_is_still_its_value(tmp_path):
+    # Seed 48, AF3 (document_01), black-and-white scan: the table of rates starts right under
+    # « Taux d'invalidité », its top rule level with the label's foot; looked for from that foot,
+    # the table lost its header and the garbled header read with the page (« [raux ») made the
+    # rates unreadable.
+    assert 48 in variations.DEV_SEEDS
+    variations.generate(48, tmp_path / "v", mode="scan")
+    parts = identify_parts(tmp_path / "v" / "dossier" / "document_01.pdf")
+    af3 = next(p for p in parts if p.piece == "af3")
+    read_form_fields(af3)
+    assert re.sub(r"\s", "", af3.fields["taux"]) == "InfirmitéTauxPolyarthriterhumatoïdeévolutive45%Séquellesdeténosynovitedespoignets20%"
+    assert af3.evidence["taux"]["etat"] == "lu"

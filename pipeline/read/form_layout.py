@@ -193,11 +193,6 @@ class FormReader:
         glued = _glued_start(ln.words[h.last].text, h.label)
         if glued:  # « NIR2 78 11… »: the value's first digits went into the label's word
             text, words = f"{glued} {text}".strip(), [ln.words[h.last]] + words
-        if text and self.fd.pages[i].ocr and (_unsure_block(words, self.fd.pages[i]) if block
-                                              else _unsure(words, self.fd.pages[i])):
-            # Handwriting or a smudge the OCR guessed at: unreadable, never a confident wrong value.
-            self.note(name, i, ln.words[h.first:h.last + 1] + words, text, "illisible")
-            return None, i, h
         if block and self.fd.pages[i].ocr:
             # A ruled table under the label (the AF3's infirmities and rates): read with the page,
             # the OCR drops rows, cells or the header (then the rows seem too far to be the value)
@@ -209,8 +204,15 @@ class FormReader:
                 text = " ".join(c for row in table.rows for c in row if c)
                 label = _box(ln.words[h.first:h.last + 1])
                 box = (min(label[0], table.box[0]), label[1], max(label[2], table.box[2]), table.box[3])
-                self.evidence[name] = Evidence(i + 1, box, text + " (tableau relu case par case)").as_dict()
-                return text, i, h
+                sure = not _unsure_block(table.words, self.fd.pages[i])  # a table filled by hand
+                self.evidence[name] = Evidence(i + 1, box, text + " (tableau relu case par case)",
+                                               "lu" if sure else "illisible").as_dict()
+                return (text if sure else None), i, h
+        if text and self.fd.pages[i].ocr and (_unsure_block(words, self.fd.pages[i]) if block
+                                              else _unsure(words, self.fd.pages[i])):
+            # Handwriting or a smudge the OCR guessed at: unreadable, never a confident wrong value.
+            self.note(name, i, ln.words[h.first:h.last + 1] + words, text, "illisible")
+            return None, i, h
         if not text and self.fd.pages[i].ocr and _doubtful_stop(self.lines[i], h, self.labels[i], self.fd.pages[i]):
             # The value seemed to end at once on a « label » the OCR guessed (a handwritten
             # « Docteur » read « Date », confidence 0): unreadable, never « empty », which is a
@@ -332,7 +334,8 @@ class FormReader:
         from pipeline.read.table import ruled_rows
 
         page, ln = self.fd.pages[i], self.lines[i][h.line]
-        zone = (page.width * 0.04, ln.bottom, page.width * 0.96, min(page.height, ln.bottom + TABLE_REACH))
+        top = _label_middle(ln, h)
+        zone = (page.width * 0.04, top, page.width * 0.96, min(page.height, top + TABLE_REACH))
         try:
             table = ruled_rows(self.fd, i, zone, starts_within=3 * ln.height)
         except Exception:
@@ -341,15 +344,15 @@ class FormReader:
             return None
         return table
 
-    def _members_by_cell(self, i, h, end, roles, presences) -> Optional[list]:
-        """The members of a ruled table read cell by cell on the page's image, when its rules
+    def _members_by_cell(self, i, h, end, roles, presences) -> Optional[tuple]:
+        """(members, table) of a ruled table read cell by cell on the page's image, when its rules
         give whole rows and the rows give a complete table; None otherwise."""
         from pipeline.read.table import ruled_rows
 
         page = self.fd.pages[i]
         if end is None or end[0] != i:
             return None  # a table running onto the next page: not cut here
-        top = self.lines[i][h.line].bottom
+        top = _label_middle(self.lines[i][h.line], h)
         try:
             table = ruled_rows(self.fd, i, (page.width * 0.04, top, page.width * 0.96, end[1]))
         except Exception:
@@ -359,9 +362,9 @@ class FormReader:
         rows = [" ".join(c for c in row if c) for row in table.rows]
         members = L.parse_member_rows(rows, roles, presences,
                                       tuple(L.phrase_key(" ".join(self.form.get("mots_hors_nom", []))).split()))
-        if not members or _members_unsure(members, rows):
+        if not members or _members_unsure(members, rows) or _unsure_block(table.words, page):
             return None
-        return members
+        return members, table
 
     def _after_box(self, i, option: str, word):
         """The answer's word from its first letter, when the OCR glued the box to it (« [Non »);
@@ -489,11 +492,13 @@ class FormReader:
             # « non signé » by mistake.
             again = self._members_by_cell(i, h, end, roles, presences)
             if again is not None:
-                members, how = again, ", tableau relu case par case"
+                (members, table), how = again, ", tableau relu case par case"
             elif members:
                 self.note(name, i, words, f"{len(members)} membre(s) lus, tableau incomplet", "illisible")
                 return None
         self.note(name, i, words, f"{len(members)} membre(s) lus{how}", "lu" if members else "vide")
+        if how:  # the crop shown is the table read again
+            self.evidence[name]["box"] = [round(v, 1) for v in table.box]
         return [{"role": m["role"], "nom": m["nom"], "presence": m["presence"], "signe": m["signe"]} for m in members]
 
 
@@ -561,6 +566,14 @@ def _unsure_block(words, page) -> bool:
     limit = UNSURE_HAND if _hand_page(page) else UNSURE_WORD
     ws = [w for w in words if _wordy(w)]
     return len(ws) >= 4 and sum(w.conf < limit for w in ws) >= 0.3 * len(ws)
+
+
+def _label_middle(ln, h) -> float:
+    """Where to look for a table under a label: from the middle of the label's own words (the
+    OCR may put a table's garbled header on the label's line, and on a skewed scan the table's
+    top rule may run level with the label's foot)."""
+    ws = ln.words[h.first:h.last + 1]
+    return (min(w.top for w in ws) + max(w.bottom for w in ws)) / 2
 
 
 def _clearly_ticked(v: float, others: list) -> bool:

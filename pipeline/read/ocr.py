@@ -415,8 +415,8 @@ def orientation_guess(img) -> tuple[int, float]:
     return int(m.group(1)) % 360, float(c.group(1)) if c else 0.0
 
 
-def tesseract_words(img, dpi: int, ox: float = 0.0, oy: float = 0.0, with_conf: bool = False):
-    out = tesseract(img, "-l", "fra", "--psm", "3", "-c", "preserve_interword_spaces=1",
+def tesseract_words(img, dpi: int, ox: float = 0.0, oy: float = 0.0, with_conf: bool = False, psm: int = 3):
+    out = tesseract(img, "-l", "fra", "--psm", str(psm), "-c", "preserve_interword_spaces=1",
                     "-c", "tessedit_do_invert=0", "tsv")
     k = 72 / dpi
     words, confs = [], []

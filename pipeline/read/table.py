@@ -7,7 +7,7 @@ alone is read whole. Used only where a table read with the page came out incompl
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 from PIL import Image, ImageOps
@@ -28,6 +28,7 @@ PAD = 12  # white added around a cell: Tesseract misses what touches the image's
 class Table:
     rows: list[list[str]]  # the cells' text, row by row
     box: tuple  # (x0, top, x1, bottom) in points: where it lies on the page
+    words: list = field(default_factory=list)  # every cell's words, with the OCR's confidence
 
 
 def ruled_rows(fd: FileData, index: int, zone: tuple, starts_within: Optional[float] = None
@@ -45,19 +46,21 @@ def ruled_rows(fd: FileData, index: int, zone: tuple, starts_within: Optional[fl
     bands = _bands(dark)
     if len(bands) < 2 or (starts_within is not None and bands[0][0] > starts_within * DPI / 72):
         return None
-    rows, top, bottom = [], None, None
+    rows, words, top, bottom = [], [], None, None
     for y0, y1 in bands:
         cols = _columns(dark.crop((0, y0, dark.width, y1)))
         if len(cols) < 2:
             if rows:
                 break  # the space after the table (text between two tables): the first one ends
             continue
-        rows.append([_cell_text(img.crop((x0 + INSET, y0 + INSET, x1 - INSET, y1 - INSET))) for x0, x1 in cols])
+        cells = [_cell_words(img.crop((x0 + INSET, y0 + INSET, x1 - INSET, y1 - INSET))) for x0, x1 in cols]
+        rows.append([" ".join(w.text for w in c) for c in cells])
+        words += [w for c in cells for w in c]
         top, bottom = y0 if top is None else top, y1
     if len(rows) < 2:
         return None
     k = 72 / DPI
-    return Table(rows, (zone[0], zone[1] + top * k, zone[2], zone[1] + bottom * k))
+    return Table(rows, (zone[0], zone[1] + top * k, zone[2], zone[1] + bottom * k), words)
 
 
 def _runs(flags: list[bool]) -> list[tuple[int, int]]:
@@ -94,11 +97,10 @@ def _columns(band) -> list[tuple[int, int]]:
     return _between(_runs(down))
 
 
-def _cell_text(cell) -> str:
-    from pipeline.read.ocr import tesseract
+def _cell_words(cell) -> list:
+    """The words of one cell in reading order (their boxes are the cell's, not the page's)."""
+    from pipeline.read.ocr import tesseract_words
 
     if cell.width < 4 or cell.height < 4 or cell.point(_DARK).tobytes().count(1) < 12:
-        return ""  # an empty cell (a speck at most)
-    cell = ImageOps.expand(cell, border=PAD, fill=255)
-    out = tesseract(cell, "-l", "fra", "--psm", "6", "-c", "tessedit_do_invert=0")
-    return " ".join(" ".join(ln.split()) for ln in out.splitlines() if ln.strip())
+        return []  # an empty cell (a speck at most)
+    return tesseract_words(ImageOps.expand(cell, border=PAD, fill=255), DPI, psm=6)
