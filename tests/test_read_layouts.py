@@ -466,6 +466,24 @@ def test_a_value_glued_to_its_label_is_read_whole():
     assert got["date_naissance"] == dt.date(1978, 11, 21)
 
 
+def test_a_choice_whose_box_was_not_found_is_unreadable_not_empty():
+    # Two boxes seen empty and the third not found at all: that third may be the ticked one. Once
+    # answered « vide », a blocking finding on a good AF3 (the kind of imputability is asked).
+    def line(y, items):
+        return [Word(t, x, y, x + 6 * len(t), y + 9) for x, t in items]
+    words = (line(100, [(55, "Invalidité"), (120, "imputable"), (180, "au"), (196, "service"), (240, ":")])
+             + line(115, [(55, "[ ]"), (75, "Accident"), (130, "de"), (146, "service")])
+             + line(130, [(55, "[ ]"), (75, "Accident"), (130, "de"), (146, "trajet")])
+             + line(145, [(75, "Maladie"), (125, "professionnelle")]))
+    text = "\n".join(" ".join(w.text for w in words if w.top == y) for y in (100, 115, 130, 145))
+    page = Page(0, 595, 842, text, ocr=False, has_text_layer=True, words=words)
+    fd = FileData(Path("absent.pdf"), kind="pdf", pages=[page])  # no page to measure the third box on
+    spec = {**load_form("af3")["champs"]["type_imputabilite"], "si": None}
+    r = FormReader(fd, {**load_form("af3"), "champs": {"type_imputabilite": spec}})
+    assert r.read().get("type_imputabilite") is None
+    assert r.evidence["type_imputabilite"]["etat"] == "illisible"
+
+
 @pytest.mark.slow
 def test_an_upside_down_page_the_orientation_detection_is_unsure_of_is_read_upright(tmp_path):
     # Seed 13, AF3 (document_06): page 1 scanned upside down in black and white; the orientation
@@ -608,3 +626,15 @@ def test_a_table_whose_top_rule_runs_level_with_its_label_is_still_its_value(tmp
     read_form_fields(af3)
     assert re.sub(r"\s", "", af3.fields["taux"]) == "InfirmitéTauxPolyarthriterhumatoïdeévolutive45%Séquellesdeténosynovitedespoignets20%"
     assert af3.evidence["taux"]["etat"] == "lu"
+
+
+@pytest.mark.slow
+def test_a_choice_box_the_ocr_glued_to_its_option_is_measured_on_the_page(tmp_path):
+    # Seed 38, AF3 (document_01), page 3: « ☒ Accident de service » read « [Accident »: no box was
+    # found before the word and the kind of imputability read « vide ».
+    assert 38 in variations.DEV_SEEDS
+    variations.generate(38, tmp_path / "v", mode="scan")
+    parts = identify_parts(tmp_path / "v" / "dossier" / "document_01.pdf")
+    af3 = next(p for p in parts if p.piece == "af3")
+    read_form_fields(af3)
+    assert (af3.fields["imputable"], af3.fields["type_imputabilite"]) == (True, "accident_service")

@@ -419,7 +419,10 @@ class FormReader:
                 ln = self.lines[i][h.line]
                 mark = L.mark_before(ln, h.first)
                 if mark in (None, "unknown"):  # a clear « [X] » / « [ ] » read by the OCR is kept
-                    v = self._ink(i, ln.words[h.first])
+                    first = ln.words[h.first]
+                    if self.fd.pages[i].ocr:  # « [Accident »: the box glued to the option's first word
+                        first = self._after_box(i, h.label.split()[0], first) or first
+                    v = self._ink(i, first)
                     if v is not None:
                         mark = "ticked" if v > TICK_INK else "empty" if v < LOW_INK else "unknown"
                 found[opt] = (mark, i, ln.words[h.first:h.last + 1])
@@ -431,8 +434,12 @@ class FormReader:
             self.note(name, i, ws, ticked[0])
             return ticked[0]
         m, i, ws = next(iter(found.values()))
+        marks = [m for m, _, _ in found.values()]
+        # Nothing ticked is « vide » only when every box was seen empty (or none is printed at all):
+        # a box not found beside boxes seen empty may be the ticked one.
+        empty = not ticked and "unknown" not in marks and (None not in marks or set(marks) == {None})
         self.note(name, i, ws, ", ".join(f"{o}: {m}" for o, (m, _, _) in found.items()),
-                  "vide" if not ticked and not any(m == "unknown" for m, _, _ in found.values()) else "illisible")
+                  "vide" if empty else "illisible")
         return None
 
     def _signature(self, name, spec, syn):
