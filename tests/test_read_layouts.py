@@ -638,3 +638,19 @@ def test_a_choice_box_the_ocr_glued_to_its_option_is_measured_on_the_page(tmp_pa
     af3 = next(p for p in parts if p.piece == "af3")
     read_form_fields(af3)
     assert (af3.fields["imputable"], af3.fields["type_imputabilite"]) == (True, "accident_service")
+
+
+@pytest.mark.slow
+def test_choice_boxes_the_ocr_read_all_alike_are_told_apart_by_their_ink(tmp_path):
+    # Seed 45, AF3 (document_07), black-and-white scan at 150 dpi: the OCR read every box « [] »,
+    # the filled one too, so « accident de trajet » read as three empty boxes: « vide », a
+    # blocking finding on a good AF3 whose imputability is granted.
+    assert 45 in variations.DEV_SEEDS
+    variations.generate(45, tmp_path / "v", mode="scan")
+    truth = json.loads((tmp_path / "v" / "truth" / "document_07.json").read_text(encoding="utf-8"))
+    assert truth["scan_looks"][2]["dpi"] == 150 and truth["scan_looks"][2]["bw"]
+    parts = identify_parts(tmp_path / "v" / "dossier" / "document_07.pdf")
+    af3 = next(p for p in parts if p.piece == "af3")
+    read_form_fields(af3)
+    assert (af3.fields["imputable"], af3.fields["type_imputabilite"]) == (True, "accident_trajet")
+    assert af3.evidence["type_imputabilite"]["etat"] == "lu"

@@ -429,6 +429,9 @@ class FormReader:
         if not found:
             raise _NotFound
         ticked = [o for o, (m, _, _) in found.items() if m == "ticked"]
+        if len(ticked) != 1 and any(self.fd.pages[i].ocr for _, i, _ in found.values()):
+            found = self._choice_by_ink(found)
+            ticked = [o for o, (m, _, _) in found.items() if m == "ticked"]
         if len(ticked) == 1 and not any(m == "unknown" for m, _, _ in found.values()):
             m, i, ws = found[ticked[0]]
             self.note(name, i, ws, ticked[0])
@@ -441,6 +444,20 @@ class FormReader:
         self.note(name, i, ws, ", ".join(f"{o}: {m}" for o, (m, _, _) in found.items()),
                   "vide" if empty else "illisible")
         return None
+
+    def _choice_by_ink(self, found: dict) -> dict:
+        """On a scan, boxes the OCR read all alike (a filled « ■ » read « [] » as the empty ones):
+        the one box clearly darker than the others is the ticked one."""
+        inks = {}
+        for o, (m, i, ws) in found.items():
+            first = self._after_box(i, L.wfold(ws[0].text), ws[0]) or ws[0]
+            inks[o] = self._ink(i, first)
+        if any(v is None for v in inks.values()):
+            return found
+        ticked = [o for o, v in inks.items() if _clearly_ticked(v, [inks[p] for p in inks if p != o])]
+        if len(ticked) == 1:
+            return {o: ("ticked" if o == ticked[0] else "empty", i, ws) for o, (m, i, ws) in found.items()}
+        return found
 
     def _signature(self, name, spec, syn):
         from pipeline.read.pixels import ink_right_of
