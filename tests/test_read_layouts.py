@@ -466,6 +466,19 @@ def test_a_value_glued_to_its_label_is_read_whole():
     assert got["date_naissance"] == dt.date(1978, 11, 21)
 
 
+@pytest.mark.parametrize("written,value,state", [("27/05/1480", None, "illisible"),
+                                                 ("27/05/1980", dt.date(1980, 5, 27), "lu")])
+def test_a_date_with_an_impossible_year_is_unreadable_not_a_date_to_reason_on(written, value, state):
+    # Seen on a scan in a font with dotted zeros: « 1980 » read « 1480 ». Taken as the birth date,
+    # it put the age limit in 1547 and raised DATES-INCOHERENTES (blocking) on a good dossier.
+    words = [Word(t, x, 100, x + 6 * len(t), 109) for x, t in [(55, "Date"), (85, "de"), (100, "naissance"),
+                                                               (160, ":"), (170, written)]]
+    page = Page(0, 595, 842, " ".join(w.text for w in words), ocr=True, has_text_layer=False, words=words)
+    r = FormReader(FileData(Path("absent.pdf"), kind="pdf", pages=[page]), load_form("identite"))
+    assert r.read().get("date_naissance") == value
+    assert r.evidence["date_naissance"]["etat"] == state
+
+
 def test_a_choice_whose_box_was_not_found_is_unreadable_not_empty():
     # Two boxes seen empty and the third not found at all: that third may be the ticked one. Once
     # answered « vide », a blocking finding on a good AF3 (the kind of imputability is asked).
@@ -654,3 +667,18 @@ def test_choice_boxes_the_ocr_read_all_alike_are_told_apart_by_their_ink(tmp_pat
     read_form_fields(af3)
     assert (af3.fields["imputable"], af3.fields["type_imputabilite"]) == (True, "accident_trajet")
     assert af3.evidence["type_imputabilite"]["etat"] == "lu"
+
+
+@pytest.mark.slow
+def test_a_member_row_whose_role_the_ocr_garbled_is_not_dropped_from_the_quorum(tmp_path):
+    # Seed 39, AF4 (document_06), scanned sideways: « Représentant du personnel » read
+    # « Représentant du |personnet »; the row had a presence but no role, was dropped, and four
+    # members made AF4-QUORUM (blocking) on a good AF4. Such a row now sends the table to be read
+    # again cell by cell.
+    assert 39 in variations.DEV_SEEDS
+    variations.generate(39, tmp_path / "v", mode="scan")
+    parts = identify_parts(tmp_path / "v" / "dossier" / "document_06.pdf")
+    af4 = next(p for p in parts if p.piece == "af4")
+    read_form_fields(af4)
+    roles = sorted(m["role"] for m in af4.fields["membres"])
+    assert roles == ["medecin", "medecin", "president", "representant_administration", "representant_personnel"]

@@ -8,6 +8,7 @@ result, so the caller can fall back on the text reader.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Optional
@@ -17,6 +18,7 @@ from pipeline.read import layout as L
 
 LOW_INK, TICK_INK = 0.05, 0.12
 CLEAN_INK = 0.01  # an empty box's middle on a clean scan
+FIRST_YEAR = 1900  # no date on these forms (births included) is older
 BARE_MARK, BARE_BLANK = 0.025, 0.006  # dark share left of an answer: a bare ✓ (≈ 0.045), nothing (≈ 0)
 
 
@@ -235,6 +237,8 @@ class FormReader:
         if text is None:
             return None
         value = parse_date(re.sub(r"(?<=\d) (?=[/.\-])|(?<=[/.\-]) (?=\d)", "", text))
+        if value is not None and not FIRST_YEAR <= value.year <= dt.date.today().year + 1:
+            value = None  # « 27/05/1480 »: a year misread (a dotted zero), never a date to reason on
         if value is None and re.search(r"\d", text) and name in self.evidence:
             self.evidence[name]["etat"] = "illisible"  # a date is written, not one we can read: not missing
         return value
@@ -360,9 +364,10 @@ class FormReader:
         if table is None:
             return None
         rows = [" ".join(c for c in row if c) for row in table.rows]
+        lost: list = []
         members = L.parse_member_rows(rows, roles, presences,
-                                      tuple(L.phrase_key(" ".join(self.form.get("mots_hors_nom", []))).split()))
-        if not members or _members_unsure(members, rows) or _unsure_block(table.words, page):
+                                      tuple(L.phrase_key(" ".join(self.form.get("mots_hors_nom", []))).split()), lost)
+        if not members or lost or _members_unsure(members, rows) or _unsure_block(table.words, page):
             return None
         return members, table
 
@@ -507,10 +512,11 @@ class FormReader:
                 break
         roles = {k: [v.split() for v in vs] for k, vs in self.form.get("roles_mots", {}).items()}
         presences = {k: [v.split() for v in vs] for k, vs in self.form.get("presences_mots", {}).items()}
+        lost: list = []  # rows with a presence but no role read: a member the OCR garbled
         members = L.parse_member_rows(rows, roles, presences,
-                                      tuple(L.phrase_key(" ".join(self.form.get("mots_hors_nom", []))).split()))
+                                      tuple(L.phrase_key(" ".join(self.form.get("mots_hors_nom", []))).split()), lost)
         how = ""
-        if self.fd.pages[i].ocr and (not members or _members_unsure(members, rows)):
+        if self.fd.pages[i].ocr and (not members or lost or _members_unsure(members, rows)):
             # A ruled table the OCR read in part (a cell or a row lost) or not at all: read again
             # cell by cell. Still incomplete, it is unreadable, never a member counted absent or
             # « non signé » by mistake.

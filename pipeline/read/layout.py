@@ -674,11 +674,13 @@ def _unglue(key: str, vocab: set) -> str:
     return " ".join(out)
 
 
-def parse_member_rows(rows: list[str], roles: dict, presences: dict, not_names: tuple = ()) -> list[dict]:
+def parse_member_rows(rows: list[str], roles: dict, presences: dict, not_names: tuple = (),
+                      unresolved: Optional[list] = None) -> list[dict]:
     """Member rows in any column order: role, presence mode, signature per row.
 
     `roles` / `presences`: id → list of word sets (all words of one set in the row).
-    A line without a role continues the previous row (a wrapped cell).
+    A line without a role continues the previous row (a wrapped cell). A row with a presence
+    but no role read is no member; it goes to `unresolved` when given (a role the OCR misread).
     """
     merged: list[str] = []
     # A row opens with a role's first word or a presence word; a line with neither is a wrapped
@@ -708,9 +710,11 @@ def parse_member_rows(rows: list[str], roles: dict, presences: dict, not_names: 
     for key in merged:
         ws = set(key.split())
         role = next((rid for rid, specs in roles.items() if any(_has(ws, s) for s in specs)), None)
-        if role is None:
-            continue
         presence = next((pid for pid, specs in presences.items() if any(_has(ws, s) for s in specs)), None)
+        if role is None:
+            if presence is not None and unresolved is not None:
+                unresolved.append(key)
+            continue
         signed = not re.search(r"\bnon\s+sign|\bpas\s+sign", key) and bool(re.search(r"\bsign", key))
         if presence == "absent":
             signed = False
