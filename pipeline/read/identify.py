@@ -380,6 +380,7 @@ def _cues() -> list[_Cues]:
 
 def page_scores(folded: str) -> dict[str, float]:
     """Weighed evidence for every pièce on one page (folded text, lines kept)."""
+    _cues()  # compiled for the catalogue in use (a new one empties the scores kept)
     return dict(_page_scores(folded))
 
 
