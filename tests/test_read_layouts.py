@@ -502,12 +502,9 @@ def test_an_upside_down_page_the_orientation_detection_is_unsure_of_is_read_upri
     # Seed 13, AF3 (document_06): page 1 scanned upside down in black and white; the orientation
     # detection said « 180° » but unsurely, so the page was read upside down and the agent's
     # identity went missing.
-    assert 13 in variations.DEV_SEEDS
-    variations.generate(13, tmp_path / "v", mode="scan", dpi=200)
+    af3 = _dev_scan_piece(tmp_path, 13, "document_06.pdf", "af3", dpi=200)
     truth = json.loads((tmp_path / "v" / "truth" / "document_06.json").read_text(encoding="utf-8"))
     assert truth["pages"][0] == "af3" and truth["scan_looks"][0]["turn"] == 180
-    (af3,) = identify_parts(tmp_path / "v" / "dossier" / "document_06.pdf")
-    read_form_fields(af3)
     assert af3.piece == "af3" and af3.pages[0].rotation == 180
     assert af3.names.get("nom_naissance") == "marchand"
     assert af3.birth_date == dt.date(1978, 11, 21)
@@ -531,6 +528,16 @@ def test_a_handwritten_value_misread_as_a_label_is_unreadable_not_empty(conf, va
     r = FormReader(fd, {**form, "champs": spec})
     got = r.read()
     assert got["medecin_traitant"] == value and r.evidence["medecin_traitant"]["etat"] == state
+
+
+def _dev_scan_piece(tmp_path, seed: int, file: str, piece: str, dpi=None):
+    """A pièce of a development seed's scanned dossier (never a held-out seed), identified and its
+    fields read."""
+    assert seed in variations.DEV_SEEDS
+    variations.generate(seed, tmp_path / "v", mode="scan", dpi=dpi)
+    found = next(p for p in identify_parts(tmp_path / "v" / "dossier" / file) if p.piece == piece)
+    read_form_fields(found)
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -575,12 +582,9 @@ def test_a_ruled_table_under_its_label_is_read_not_taken_for_empty(tmp_path):
     # Seed 8, AF3 (document_05), page 4: « Taux d'invalidité » then the table of infirmities and
     # rates. The OCR dropped the table's header row; the rows below seemed too far to be the
     # value, so the rates read « vide » on an AF3 whose médecin agréé had filled them.
-    assert 8 in variations.DEV_SEEDS
-    variations.generate(8, tmp_path / "v", mode="scan", dpi=200)
+    af3 = _dev_scan_piece(tmp_path, 8, "document_05.pdf", "af3", dpi=200)
     truth = json.loads((tmp_path / "v" / "truth" / "document_05.json").read_text(encoding="utf-8"))["parts"][0]
     assert truth["piece"] == "af3" and "40 %" in truth["fields"]["taux"]
-    (af3,) = identify_parts(tmp_path / "v" / "dossier" / "document_05.pdf")
-    read_form_fields(af3)
     assert af3.fields["taux"] == ("Infirmité Taux Traumatisme crânien, syndrome post-commotionnel 40 % Fracture du "
                                   "bassin consolidée avec raideur de hanche 20 % Hypoacousie bilatérale 10 %")
     seen = af3.evidence["taux"]
@@ -600,17 +604,15 @@ def test_a_skewed_300_dpi_af3_keeps_its_first_lines_its_thin_ticks_and_its_table
     # - page 3: « ☑ Oui ☐ Non » with a thin, blurred tick (ink ~0.07 against clean empty boxes)
     #   was unreadable;
     # - page 4: read with the page, the table of rates lost two rates and ran into « Date ».
-    assert 31 in variations.DEV_SEEDS
-    variations.generate(31, tmp_path / "v", mode="scan")
+    af3 = _dev_scan_piece(tmp_path, 31, "document_07.pdf", "af3")
     truth = json.loads((tmp_path / "v" / "truth" / "document_07.json").read_text(encoding="utf-8"))
     assert truth["scan_looks"][3]["dpi"] == 300 and truth["parts"][0]["piece"] == "af3"
-    (af3,) = identify_parts(tmp_path / "v" / "dossier" / "document_07.pdf")
-    read_form_fields(af3)
     f = af3.fields
     assert f["medecin_agree"] == "Docteur Nathalie DUBOIS"
     assert f["conclusions"].startswith("Inaptitude absolue et définitive à toutes fonctions")
     assert (f["imputable"], f["type_imputabilite"], f["deja_indemnisee"], f["ati"]) == (True, "accident_trajet", False, False)
-    assert re.sub(r"\s", "", f["taux"]).endswith("post-commotionnel40%Fractureduba ssinconsolidéeavecraideurdehanche20%Hypoacousiebilatérale10%".replace(" ", ""))
+    assert re.sub(r"\s", "", f["taux"]).endswith("post-commotionnel40%Fracturedubassinconsolidéeavecraideurdehanche20%"
+                                                  "Hypoacousiebilatérale10%")
 
 
 @pytest.mark.slow
@@ -618,10 +620,7 @@ def test_a_box_is_found_even_when_the_ocr_word_starts_inside_its_first_letter(tm
     # Seed 32, AF3 (document_04), black-and-white scan: the OCR's box of « Oui » starts a pixel
     # inside the « O », whose left edge, cut by the crop, was taken for the box: no box, and both
     # « inapte à toutes fonctions » and « ATI » were unreadable on a good AF3.
-    assert 32 in variations.DEV_SEEDS
-    variations.generate(32, tmp_path / "v", mode="scan")
-    (af3,) = identify_parts(tmp_path / "v" / "dossier" / "document_04.pdf")
-    read_form_fields(af3)
+    af3 = _dev_scan_piece(tmp_path, 32, "document_04.pdf", "af3")
     assert (af3.fields["inapte_toutes_fonctions"], af3.fields["ati"]) == (True, False)
     assert af3.evidence["inapte_toutes_fonctions"]["texte"] == "[X] Oui [ ] Non"
 
@@ -632,11 +631,7 @@ def test_a_table_whose_top_rule_runs_level_with_its_label_is_still_its_value(tmp
     # « Taux d'invalidité », its top rule level with the label's foot; looked for from that foot,
     # the table lost its header and the garbled header read with the page (« [raux ») made the
     # rates unreadable.
-    assert 48 in variations.DEV_SEEDS
-    variations.generate(48, tmp_path / "v", mode="scan")
-    parts = identify_parts(tmp_path / "v" / "dossier" / "document_01.pdf")
-    af3 = next(p for p in parts if p.piece == "af3")
-    read_form_fields(af3)
+    af3 = _dev_scan_piece(tmp_path, 48, "document_01.pdf", "af3")
     assert re.sub(r"\s", "", af3.fields["taux"]) == "InfirmitéTauxPolyarthriterhumatoïdeévolutive45%Séquellesdeténosynovitedespoignets20%"
     assert af3.evidence["taux"]["etat"] == "lu"
 
@@ -645,11 +640,7 @@ def test_a_table_whose_top_rule_runs_level_with_its_label_is_still_its_value(tmp
 def test_a_choice_box_the_ocr_glued_to_its_option_is_measured_on_the_page(tmp_path):
     # Seed 38, AF3 (document_01), page 3: « ☒ Accident de service » read « [Accident »: no box was
     # found before the word and the kind of imputability read « vide ».
-    assert 38 in variations.DEV_SEEDS
-    variations.generate(38, tmp_path / "v", mode="scan")
-    parts = identify_parts(tmp_path / "v" / "dossier" / "document_01.pdf")
-    af3 = next(p for p in parts if p.piece == "af3")
-    read_form_fields(af3)
+    af3 = _dev_scan_piece(tmp_path, 38, "document_01.pdf", "af3")
     assert (af3.fields["imputable"], af3.fields["type_imputabilite"]) == (True, "accident_service")
 
 
@@ -658,13 +649,9 @@ def test_choice_boxes_the_ocr_read_all_alike_are_told_apart_by_their_ink(tmp_pat
     # Seed 45, AF3 (document_07), black-and-white scan at 150 dpi: the OCR read every box « [] »,
     # the filled one too, so « accident de trajet » read as three empty boxes: « vide », a
     # blocking finding on a good AF3 whose imputability is granted.
-    assert 45 in variations.DEV_SEEDS
-    variations.generate(45, tmp_path / "v", mode="scan")
+    af3 = _dev_scan_piece(tmp_path, 45, "document_07.pdf", "af3")
     truth = json.loads((tmp_path / "v" / "truth" / "document_07.json").read_text(encoding="utf-8"))
     assert truth["scan_looks"][2]["dpi"] == 150 and truth["scan_looks"][2]["bw"]
-    parts = identify_parts(tmp_path / "v" / "dossier" / "document_07.pdf")
-    af3 = next(p for p in parts if p.piece == "af3")
-    read_form_fields(af3)
     assert (af3.fields["imputable"], af3.fields["type_imputabilite"]) == (True, "accident_trajet")
     assert af3.evidence["type_imputabilite"]["etat"] == "lu"
 
@@ -675,10 +662,6 @@ def test_a_member_row_whose_role_the_ocr_garbled_is_not_dropped_from_the_quorum(
     # « Représentant du |personnet »; the row had a presence but no role, was dropped, and four
     # members made AF4-QUORUM (blocking) on a good AF4. Such a row now sends the table to be read
     # again cell by cell.
-    assert 39 in variations.DEV_SEEDS
-    variations.generate(39, tmp_path / "v", mode="scan")
-    parts = identify_parts(tmp_path / "v" / "dossier" / "document_06.pdf")
-    af4 = next(p for p in parts if p.piece == "af4")
-    read_form_fields(af4)
+    af4 = _dev_scan_piece(tmp_path, 39, "document_06.pdf", "af4")
     roles = sorted(m["role"] for m in af4.fields["membres"])
     assert roles == ["medecin", "medecin", "president", "representant_administration", "representant_personnel"]
