@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pipeline.errors import MissingComponent
 from pipeline.read.document import FileData, Word
-from pipeline.read.pixels import render
+from pipeline.read.pixels import DARK_LUT, render
 
 # Must be set before Tesseract starts; OCRmyPDF's workers inherit it.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -102,8 +102,7 @@ def _read(fd: FileData, page, crop):
 
 
 def _keep(fd: FileData, page, words, crop) -> None:
-    page.words = words
-    page.text = words_to_text(words)
+    _keep_words(page, words)
     page.ocr = True
     fd.ocr_pages += 1
     page._ocr_zone = (page.rotation, crop)  # what was read, which way up: None for the whole page
@@ -181,7 +180,7 @@ def _missed_above(fd: FileData, page) -> bool:
         return False
     img = render(fd, page.index, dpi=CUT_DPI, crop=(page.width * 0.04, top, page.width * 0.96, first - 2))
     w, h = img.size
-    dark = img.point(_DARK_LUT).tobytes()
+    dark = img.point(DARK_LUT).tobytes()
     run = 0
     for y in range(h):
         run = run + 1 if dark[y * w:(y + 1) * w].count(1) >= LINE_INK else 0
@@ -191,7 +190,6 @@ def _missed_above(fd: FileData, page) -> bool:
 
 
 LINE_INK, LINE_ROWS = 8, 4  # dark pixels in a row, rows in a run, at CUT_DPI: a line of text, not specks
-_DARK_LUT = [1 if v < 140 else 0 for v in range(256)]
 
 
 def _turn(page, turn: int) -> None:

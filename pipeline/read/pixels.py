@@ -156,11 +156,8 @@ def box_value(fd: FileData, index: int, word: Word) -> Optional[float]:
     crop = (word.x0 - 2.4 * h, word.top - 0.5 * h, word.x0 - 0.5, word.bottom + 0.5 * h)
     img = render(fd, index, dpi=200, crop=crop)
     w, hh = img.size
-    # Dark pixels as bytes, column by column (the picture turned): a column is dark when any of
-    # its bytes is; C-level searches instead of a Python loop over every pixel.
-    dark = img.point(_DARK_LUT)
-    cols = dark.transpose(Image.Transpose.TRANSPOSE).tobytes()
-    dark_cols = [1 in cols[x * hh:(x + 1) * hh] for x in range(w)]
+    dark = img.point(DARK_LUT)
+    dark_cols = dark_columns(dark)
     runs, x = [], 0
     while x < w:
         if dark_cols[x]:
@@ -200,9 +197,8 @@ def letters_start(fd: FileData, index: int, word: Word) -> Optional[float]:
     h = max(6.0, word.bottom - word.top)
     x0 = word.x0 - 0.2 * h
     img = render(fd, index, dpi=200, crop=(x0, word.top, word.x1, word.bottom))
-    w, hh = img.size
-    cols = img.point(_DARK_LUT).transpose(Image.Transpose.TRANSPOSE).tobytes()
-    dark = [1 in cols[x * hh:(x + 1) * hh] for x in range(w)]
+    w = img.width
+    dark = dark_columns(img.point(DARK_LUT))
     ppt = 200 / 72
     start = next((x for x in range(w) if dark[x]), None)
     if start is None:
@@ -218,8 +214,16 @@ def letters_start(fd: FileData, index: int, word: Word) -> Optional[float]:
     return x0 + gap / ppt
 
 
+def dark_columns(dark) -> list[bool]:
+    """Per column of a picture of dark pixels (`img.point(DARK_LUT)`), whether any is dark: the
+    picture turned, then C-level searches instead of a Python loop over every pixel."""
+    w, h = dark.size
+    cols = dark.transpose(Image.Transpose.TRANSPOSE).tobytes()
+    return [1 in cols[x * h:(x + 1) * h] for x in range(w)]
+
+
 TICK_THRESHOLD = 0.12
-_DARK_LUT = [1 if v < 140 else 0 for v in range(256)]
+DARK_LUT = [1 if v < 140 else 0 for v in range(256)]  # img.point(DARK_LUT): 1 where the ink is
 
 def box_darkness(img, x0, y0, x1, y1) -> float:
     """Dark share of the middle of a box, away from its (blurred) border."""

@@ -14,9 +14,9 @@ from PIL import Image, ImageOps
 
 from pipeline.read.document import FileData
 from pipeline.read.layout import skew_slope
+from pipeline.read.pixels import DARK_LUT, render
 
 DPI = 200
-_DARK = [1 if v < 140 else 0 for v in range(256)]
 RULE_ACROSS = 0.4  # a horizontal rule: dark across this share of the zone's width
 RULE_DOWN = 0.6  # a vertical rule: dark down this share of its row's height
 MIN_CELL = 14  # pixels (5 points at 200 dpi): less is the gap between two rules, not a cell
@@ -36,13 +36,11 @@ def ruled_rows(fd: FileData, index: int, zone: tuple, starts_within: Optional[fl
     """The first ruled table in `zone` (x0, top, x1, bottom in points) of page `index`, read cell
     by cell; None when the zone holds no ruled table (two rows or more, with columns), or none
     whose first rule is within `starts_within` points of the zone's top."""
-    from pipeline.read.pixels import render
-
     img = render(fd, index, dpi=DPI, crop=zone)
     slope = skew_slope(fd.pages[index].words or [])
     if slope:  # rules found along the page's own lines: level them first
         img = img.rotate(math.degrees(math.atan(slope)), resample=Image.Resampling.BICUBIC, fillcolor=255)
-    dark = img.point(_DARK)
+    dark = img.point(DARK_LUT)
     bands = _bands(dark)
     if len(bands) < 2 or (starts_within is not None and bands[0][0] > starts_within * DPI / 72):
         return None
@@ -101,6 +99,6 @@ def _cell_words(cell) -> list:
     """The words of one cell in reading order (their boxes are the cell's, not the page's)."""
     from pipeline.read.ocr import tesseract_words
 
-    if cell.width < 4 or cell.height < 4 or cell.point(_DARK).tobytes().count(1) < 12:
+    if cell.width < 4 or cell.height < 4 or cell.point(DARK_LUT).tobytes().count(1) < 12:
         return []  # an empty cell (a speck at most)
     return tesseract_words(ImageOps.expand(cell, border=PAD, fill=255), DPI, psm=6)
