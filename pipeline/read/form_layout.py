@@ -8,7 +8,6 @@ result, so the caller can fall back on the text reader.
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Optional
@@ -18,7 +17,6 @@ from pipeline.read import layout as L
 
 LOW_INK, TICK_INK = 0.05, 0.12
 CLEAN_INK = 0.01  # an empty box's middle on a clean scan
-FIRST_YEAR = 1900  # no date on these forms (births included) is older
 BARE_MARK, BARE_BLANK = 0.025, 0.006  # dark share left of an answer: a bare ✓ (≈ 0.045), nothing (≈ 0)
 
 
@@ -237,8 +235,6 @@ class FormReader:
         if text is None:
             return None
         value = parse_date(re.sub(r"(?<=\d) (?=[/.\-])|(?<=[/.\-]) (?=\d)", "", text))
-        if value is not None and not FIRST_YEAR <= value.year <= dt.date.today().year + 1:
-            value = None  # « 27/05/1480 »: a year misread (a dotted zero), never a date to reason on
         if value is None and re.search(r"\d", text) and name in self.evidence:
             self.evidence[name]["etat"] = "illisible"  # a date is written, not one we can read: not missing
         return value
@@ -332,44 +328,49 @@ class FormReader:
             return False
         return not any(w.bottom <= top for w in words)
 
+    def _ruled_table(self, i, h, bottom: float, starts_within: Optional[float] = None):
+        """The ruled table under the label down to `bottom` (points), read cell by cell on the
+        page's image (pipeline/read/table.py); None when there is none."""
+        from pipeline.read.table import ruled_rows
+
+        page = self.fd.pages[i]
+        zone = (page.width * 0.04, _label_middle(self.lines[i][h.line], h), page.width * 0.96, bottom)
+        try:
+            return ruled_rows(self.fd, i, zone, starts_within=starts_within)
+        except Exception:
+            return None
+
     def _table_below(self, i, h):
         """The ruled table that starts just under the label, read cell by cell; None when there
         is none, or when its rows below the first (its header) are all empty."""
-        from pipeline.read.table import ruled_rows
-
-        page, ln = self.fd.pages[i], self.lines[i][h.line]
-        top = _label_middle(ln, h)
-        zone = (page.width * 0.04, top, page.width * 0.96, min(page.height, top + TABLE_REACH))
-        try:
-            table = ruled_rows(self.fd, i, zone, starts_within=3 * ln.height)
-        except Exception:
-            return None
+        ln = self.lines[i][h.line]
+        bottom = min(self.fd.pages[i].height, _label_middle(ln, h) + TABLE_REACH)
+        table = self._ruled_table(i, h, bottom, starts_within=3 * ln.height)
         if table is None or not any(c for row in table.rows[1:] for c in row):
             return None
         return table
 
-    def _members_by_cell(self, i, h, end, roles, presences) -> Optional[tuple]:
+    def _members_by_cell(self, i, h, end) -> Optional[tuple]:
         """(members, table) of a ruled table read cell by cell on the page's image, when its rules
         give whole rows and the rows give a complete table; None otherwise."""
-        from pipeline.read.table import ruled_rows
-
-        page = self.fd.pages[i]
         if end is None or end[0] != i:
             return None  # a table running onto the next page: not cut here
-        top = _label_middle(self.lines[i][h.line], h)
-        try:
-            table = ruled_rows(self.fd, i, (page.width * 0.04, top, page.width * 0.96, end[1]))
-        except Exception:
-            return None
+        table = self._ruled_table(i, h, end[1])
         if table is None:
             return None
         rows = [" ".join(c for c in row if c) for row in table.rows]
-        lost: list = []
-        members = L.parse_member_rows(rows, roles, presences,
-                                      tuple(L.phrase_key(" ".join(self.form.get("mots_hors_nom", []))).split()), lost)
-        if not members or lost or _members_unsure(members, rows) or _unsure_block(table.words, page):
+        members, lost = self._parse_members(rows)
+        if not members or lost or _members_unsure(members, rows) or _unsure_block(table.words, self.fd.pages[i]):
             return None
         return members, table
+
+    def _parse_members(self, rows: list[str]) -> tuple[list, list]:
+        """(members, rows with a presence but no role read: a member the OCR garbled)."""
+        roles = {k: [v.split() for v in vs] for k, vs in self.form.get("roles_mots", {}).items()}
+        presences = {k: [v.split() for v in vs] for k, vs in self.form.get("presences_mots", {}).items()}
+        not_names = tuple(L.phrase_key(" ".join(self.form.get("mots_hors_nom", []))).split())
+        lost: list = []
+        return L.parse_member_rows(rows, roles, presences, not_names, lost), lost
 
     def _after_box(self, i, option: str, word):
         """The answer's word from its first letter, when the OCR glued the box to it (« [Non »);
@@ -510,17 +511,13 @@ class FormReader:
                 page, start = page + 1, 0
             else:
                 break
-        roles = {k: [v.split() for v in vs] for k, vs in self.form.get("roles_mots", {}).items()}
-        presences = {k: [v.split() for v in vs] for k, vs in self.form.get("presences_mots", {}).items()}
-        lost: list = []  # rows with a presence but no role read: a member the OCR garbled
-        members = L.parse_member_rows(rows, roles, presences,
-                                      tuple(L.phrase_key(" ".join(self.form.get("mots_hors_nom", []))).split()), lost)
+        members, lost = self._parse_members(rows)
         how = ""
         if self.fd.pages[i].ocr and (not members or lost or _members_unsure(members, rows)):
             # A ruled table the OCR read in part (a cell or a row lost) or not at all: read again
             # cell by cell. Still incomplete, it is unreadable, never a member counted absent or
             # « non signé » by mistake.
-            again = self._members_by_cell(i, h, end, roles, presences)
+            again = self._members_by_cell(i, h, end)
             if again is not None:
                 (members, table), how = again, ", tableau relu case par case"
             elif members:

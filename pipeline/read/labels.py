@@ -94,6 +94,9 @@ def text_block(text: str, label: str, stops: list[str], after: Optional[str] = N
     return rest[:end].strip(" \n:|")
 
 def parse_date(s: Optional[str]):
+    """The first date written in `s`; None when there is none, or when it cannot be: no such day,
+    or a year outside FIRST_YEAR – next year (« 27/05/1480 »: a misread dotted zero, never a
+    date to reason on)."""
     import datetime as dt
 
     if not s:
@@ -102,9 +105,13 @@ def parse_date(s: Optional[str]):
     if not m:
         return None
     try:
-        return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        d = dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
     except ValueError:
         return None
+    return d if FIRST_YEAR <= d.year <= dt.date.today().year + 1 else None
+
+
+FIRST_YEAR = 1900  # no date on these forms (births included) is older
 
 def text_date(text: str, label: str, after: Optional[str] = None):
     m = _find_label(text, label, after)
