@@ -29,6 +29,13 @@ class Word:
     line: int = 0  # OCR line number (block*10000+par*100+line), 0 when unknown
     conf: float = 100.0  # OCR confidence 0–100 (a text layer's word is sure)
 
+def wordy(word: Word) -> bool:
+    """Two letters or digits or more: a word, not a speck, a rule or a box the OCR read."""
+    return len(_NOT_WORDY.sub("", word.text)) >= 2
+
+
+_NOT_WORDY = re.compile(r"[^0-9A-Za-zÀ-ÿ]")
+
 @dataclass
 class Page:
     index: int  # 0-based

@@ -14,6 +14,7 @@ from typing import Optional
 
 from pipeline.text import strip_accents
 from pipeline.read import layout as L
+from pipeline.read.document import wordy as _wordy
 
 LOW_INK, TICK_INK = 0.05, 0.12
 CLEAN_INK = 0.01  # an empty box's middle on a clean scan
@@ -533,10 +534,6 @@ TABLE_REACH = 320.0  # points under a label where its ruled table is looked for
 UNSURE_WORD = 50.0  # Tesseract confidence under which a word is a guess (handwriting reads 0–50)
 UNSURE_HAND = 80.0  # on a page filled by hand, a misread letter still scores 50–70: demand more
 HAND_SHARE = 0.08  # share of guessed words that marks a page filled by hand (printed pages: 0–4 %)
-
-
-def _wordy(w) -> bool:
-    return len(re.sub(r"[^0-9A-Za-zÀ-ÿ]", "", w.text)) >= 2
 
 
 def _hand_page(page) -> bool:

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 from pipeline.errors import MissingComponent
-from pipeline.read.document import FileData, Word
+from pipeline.read.document import FileData, Word, wordy
 from pipeline.read.pixels import DARK_LUT, render
 
 # Must be set before Tesseract starts; OCRmyPDF's workers inherit it.
@@ -166,7 +166,7 @@ def _keep_words(page, words) -> None:
 
 
 def _first_top(page) -> float:
-    words = [w for w in page.words if len(re.sub(r"[^0-9A-Za-zÀ-ÿ]", "", w.text)) >= 2 and w.conf >= 50]
+    words = [w for w in page.words if wordy(w) and w.conf >= 50]
     return min((w.top for w in words), default=0.0)
 
 
