@@ -5,10 +5,17 @@ import contextlib
 import hashlib
 import os
 import tempfile
+import time
 from pathlib import Path
+from typing import Callable, Optional
+
+from pipeline.errors import PipelineError
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
+# A build converts a dozen documents, a bundle reads scans: a few minutes at most. Past this wait
+# the other run is stuck: say so rather than wait for ever.
+LOCK_WAIT_SECONDS = 900.0
 
 
 def private_umask() -> None:
@@ -104,3 +111,50 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+class FolderBusy(PipelineError):
+    """The dossier's folder stayed locked by another run past the wait (see `folder_lock`):
+    exit code 2, nothing done."""
+
+    def __init__(self, folder: Path, seconds: float):
+        super().__init__(folder, seconds)
+        self.folder, self.seconds = folder, seconds
+
+    def __str__(self) -> str:
+        return (f"le dossier « {self.folder} » est en cours de traitement par un autre programme (construction ou "
+                f"assemblage) depuis plus de {self.seconds / 60:.0f} minutes : rien n'a été fait. Attendez la fin de "
+                "l'autre traitement, ou arrêtez-le s'il est bloqué, puis relancez la commande.")
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path, on_wait: Optional[Callable[[], None]] = None,
+                seconds: float = LOCK_WAIT_SECONDS):
+    """One run at a time writes a dossier's folder (build, bundle; the command line, the desk's
+    workers and the watcher alike): a second run waits for the first, then works on what the
+    first left, so an older result never lands over a newer one. `on_wait()` is called once when
+    the folder is busy. A lock (flock) on the folder itself, no file added: it goes with its
+    process, a crash never leaves the folder locked; each call opens the folder anew, so two
+    threads of one process exclude each other too."""
+    import fcntl
+
+    folder = ensure_dir(folder)
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+            deadline = time.monotonic() + seconds
+            while True:
+                time.sleep(0.2)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise FolderBusy(folder, seconds) from None
+        yield
+    finally:
+        os.close(fd)  # releases the lock

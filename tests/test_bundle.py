@@ -184,6 +184,63 @@ def test_fast_path_blocking_gives_exit_1_and_no_set(tmp_path):
     assert row["actor"].startswith("employeur") and "pipeline build" in row["next_action"]
 
 
+def test_a_second_run_on_the_same_dossier_waits_for_the_first(tmp_path):
+    """While another run writes the dossier's folder (here: the test holds its lock, as a build or
+    a bundle of the desk would), `pipeline bundle` says it waits, does nothing, and goes on once
+    the folder is free. No lock file is left in the folder."""
+    import time
+
+    from pipeline import fsutil
+
+    folder = new_dossier(tmp_path, CASES[0])
+    err_file = tmp_path / "stderr.txt"
+    with fsutil.folder_lock(folder), open(err_file, "w") as err_fh:
+        proc = subprocess.Popen([PYTHON, "-m", "pipeline", "bundle", str(folder)], stdout=subprocess.PIPE,
+                                stderr=err_fh, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            while "attente de la fin" not in err_file.read_text() and time.monotonic() < deadline:
+                assert proc.poll() is None, err_file.read_text()
+                time.sleep(0.2)
+            assert "en cours de traitement par un autre programme" in err_file.read_text()
+            time.sleep(1)
+            assert proc.poll() is None  # still waiting, nothing done meanwhile
+            assert sorted(p.name for p in folder.iterdir()) == ["dossier.yaml"]
+        except BaseException:
+            proc.kill()
+            raise
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err_file.read_text()
+    assert "pas prêt à envoyer" in out
+    assert sorted(p.name for p in folder.iterdir()) == ["dossier.yaml"]  # and no lock file left
+
+
+def test_a_folder_locked_too_long_is_a_french_error_naming_it(tmp_path):
+    import threading
+
+    from pipeline import fsutil
+
+    waited = []
+    with fsutil.folder_lock(tmp_path):
+        got = []
+
+        def second():
+            try:
+                with fsutil.folder_lock(tmp_path, on_wait=lambda: waited.append(1), seconds=0.5):
+                    got.append("verrou obtenu")
+            except fsutil.FolderBusy as e:
+                got.append(e)
+
+        t = threading.Thread(target=second)  # another thread of the same process is kept out too
+        t.start()
+        t.join(10)
+    assert waited == [1] and isinstance(got[0], fsutil.FolderBusy)
+    assert got[0].exit_code == 2
+    assert str(tmp_path) in str(got[0]) and "en cours de traitement par un autre programme" in str(got[0])
+    with fsutil.folder_lock(tmp_path, seconds=0.5):  # released with its holder
+        pass
+
+
 def test_bad_input_is_a_french_usage_error(tmp_path):
     r = run_cli("bundle", tmp_path / "absent")
     assert r.returncode == 2 and "dossier introuvable" in r.stderr and "Traceback" not in r.stderr

@@ -187,8 +187,10 @@ def convert_plans(plans: list[Plan], timeout: float | None = None, converter=Non
     return out
 
 
-def finish(p: Plan, pdfs: Optional[dict[str, bytes]], out_root: Path) -> BuildResult:
-    """Stamp, build the upload set, manifest and zip; write all of it atomically."""
+def finish(p: Plan, pdfs: Optional[dict[str, bytes]], out_root: Path,
+           on_wait: Optional[Callable[[], None]] = None) -> BuildResult:
+    """Stamp, build the upload set, manifest and zip; write all of it atomically, once no other
+    run writes the dossier's folder (fsutil.folder_lock; `on_wait()` when one does)."""
     from pipeline.build.stamp import stamp_pdf
 
     d = p.dossier
@@ -251,7 +253,7 @@ def finish(p: Plan, pdfs: Optional[dict[str, bytes]], out_root: Path) -> BuildRe
     zip_name = f"{d.dossier.id}.zip"
     zip_bytes = bundle.deterministic_zip(contents, when)
 
-    with fsutil.staging_dir(final) as tmp:
+    with fsutil.folder_lock(out_root, on_wait), fsutil.staging_dir(final) as tmp:
         for rel, data in sorted(contents.items()):
             fsutil.write_bytes(tmp / rel, data)
         fsutil.write_bytes(tmp / zip_name, zip_bytes)

@@ -19,7 +19,7 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from pipeline import fsutil, resources
 import pipeline.bundle.layout as layout
@@ -100,6 +100,11 @@ def _natural(s: str):
 def _load(dossier_dir: Path):
     from pipeline.dossier.load import load_dossier
 
+    yaml_path = _yaml_path(dossier_dir)
+    return yaml_path, load_dossier(yaml_path, coherence=False)  # incoherences are findings of the check
+
+
+def _yaml_path(dossier_dir: Path) -> Path:
     yaml_path = Path(dossier_dir) / "dossier.yaml"
     if not Path(dossier_dir).is_dir():
         raise InvalidInput([InputProblem(str(dossier_dir), "", "dossier introuvable : indiquez le dossier de l'agent "
@@ -107,7 +112,7 @@ def _load(dossier_dir: Path):
     if not yaml_path.is_file():
         raise InvalidInput([InputProblem(str(yaml_path), "", "dossier.yaml absent : le dossier de l'agent doit "
                                                              "contenir sa description (pipeline init)")])
-    return yaml_path, load_dossier(yaml_path, coherence=False)  # incoherences are findings of the check
+    return yaml_path
 
 
 def gather_inputs(dossier_dir: Path, d, received: Optional[Path]) -> tuple[dict, list[Path], Optional[dict]]:
@@ -131,14 +136,27 @@ def gather_inputs(dossier_dir: Path, d, received: Optional[Path]) -> tuple[dict,
 
 
 def bundle_dossier(dossier_dir: Path, received: Path | None = None, profile: str | None = None,
-                   out: Path | None = None, brouillon: bool = False, *, jobs: int | None = None) -> BundleResult:
+                   out: Path | None = None, brouillon: bool = False, *, jobs: int | None = None,
+                   on_wait: Callable[[], None] | None = None, lock: bool = True) -> BundleResult:
     """Check the dossier with its received pièces; write the final set when nothing blocks.
 
-    `jobs`: processes for reading scans (default: one per core; the watcher's workers pass 1)."""
+    `jobs`: processes for reading scans (default: one per core; the watcher's workers pass 1).
+    One run at a time per dossier (fsutil.folder_lock, `on_wait()` when another holds it): two
+    drops checked at once would otherwise race, and the older view of the pièces could land last.
+    `lock=False`: the caller holds that lock already (the desk, which keeps its result under it)."""
+    dossier_dir = Path(dossier_dir)
+    if not lock:
+        return _bundle(dossier_dir, received, profile, out, brouillon, jobs)
+    _yaml_path(dossier_dir)  # a missing folder is said, not created by the lock
+    with fsutil.folder_lock(dossier_dir, on_wait):
+        return _bundle(dossier_dir, received, profile, out, brouillon, jobs)
+
+
+def _bundle(dossier_dir: Path, received: Path | None, profile: str | None, out: Path | None, brouillon: bool,
+            jobs: int | None) -> BundleResult:
     from pipeline.check.run import PROFILES, check_dossier
 
-    dossier_dir = Path(dossier_dir)
-    yaml_path, d = _load(dossier_dir)
+    yaml_path, d = _load(dossier_dir)  # under the lock: as the run before this one left it
     profile = profile or d.dossier.profil.value
     if profile not in PROFILES:
         raise InvalidInput([InputProblem("--profile", "", f"profil inconnu « {profile} » : choisissez parmi "

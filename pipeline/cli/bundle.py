@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 console = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 STYLES = {"produite": "green", "reçue": "green", "sous pli fermé": "cyan", "manquante": "bold red"}
 
@@ -30,7 +31,10 @@ def register(app: typer.Typer) -> None:
         from pipeline.errors import ExitCode, PipelineError
 
         try:
-            r = bundle_dossier(dossier, received=received, profile=profile, out=output, brouillon=brouillon)
+            r = bundle_dossier(dossier, received=received, profile=profile, out=output, brouillon=brouillon,
+                               on_wait=lambda: err.print(
+                                   f"Le dossier « {dossier} » est en cours de traitement par un autre programme "
+                                   "(construction ou assemblage) : attente de la fin de ce traitement…"))
         except PipelineError as e:
             fail(e)
         for note in r.notes:

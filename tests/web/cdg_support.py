@@ -4,12 +4,20 @@ from __future__ import annotations
 import time
 
 
-def run_task(fn, tache, timeout: float = 180) -> None:
-    """Run a queued task as the Huey consumer does; when the consumer of a `pipeline serve`
-    started on the same data folder took it first, wait for its result."""
-    fn(tache)
+def run_task(tache, timeout: float = 180) -> None:
+    """Run what a view queued, as the Huey consumer does, and wait for `tache` to end.
+
+    The queued tasks are taken from the queue (each by one party only) and run here; when the
+    consumer of a `pipeline serve` on the same data folder took this one first, its result is
+    awaited. Calling the task's function directly instead would run it twice at once, and the
+    consumer's « en cours » could land after this run's « terminée »."""
+    from huey.contrib.djhuey import HUEY
+
     deadline = time.monotonic() + timeout
+    while (task := HUEY.dequeue()) is not None:
+        HUEY.execute(task)
     tache.refresh_from_db()
-    while tache.etat not in ("terminee", "echec") and time.monotonic() < deadline:
-        time.sleep(0.5)
+    while tache.etat not in ("terminee", "echec"):
+        assert time.monotonic() < deadline, f"tâche {tache.pk} toujours « {tache.etat} » : {tache.message}"
+        time.sleep(0.2)
         tache.refresh_from_db()

@@ -57,7 +57,6 @@ def test_csv_export_urgent_first_and_neutralised(cdg_world):
 def test_batch_check_and_the_collectivite_report(cdg_world):
     import pdfplumber
 
-    from pipeline.web.cdg import tasks
     from pipeline.web.desk.models import Tache
 
     c = client_for("cdg50")
@@ -67,7 +66,7 @@ def test_batch_check_and_the_collectivite_report(cdg_world):
     r = c.post("/cdg/controle/", {"collectivite": coll.pk, "csrfmiddlewaretoken": token})
     assert r.status_code == 302
     t = Tache.objects.filter(genre="controle_lot", collectivite=coll).latest("cree_le")
-    run_task(tasks.controle_lot_now, t)  # what the Huey consumer runs
+    run_task(t)  # what the Huey consumer runs
     assert t.etat == "terminee" and t.progression == 100, t.message
     page = c.get("/cdg/").content.decode()
     assert f"/cdg/rapports/{t.pk}/rapport.pdf" in page
@@ -220,7 +219,6 @@ def test_batch_check_counts_the_produced_and_received_pieces_as_the_dossier_page
     from django.contrib.auth.models import User
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from pipeline.web.cdg import tasks as cdg_tasks
     from pipeline.web.desk import services, tasks, uploads
     from pipeline.web.desk.models import Tache
 
@@ -228,7 +226,7 @@ def test_batch_check_counts_the_produced_and_received_pieces_as_the_dossier_page
     d = _cdg_dossier(saintlo, "01_non_imputable_toutes_fonctions")
     gest = User.objects.get(username="gest_a")
     built = Tache.objects.create(genre="construction", dossier=d, collectivite=saintlo, cree_par=gest)
-    run_task(tasks.construire_now, built, timeout=300)
+    tasks.construire_now(built)  # created here, never queued: no consumer can take it
     assert built.etat == "terminee", built.message
     accepted = [uploads.examine(SimpleUploadedFile(p.name, p.read_bytes())) for p in completed_forms.values()]
     uploads.file_pieces(d, accepted, gest)
@@ -238,7 +236,7 @@ def test_batch_check_counts_the_produced_and_received_pieces_as_the_dossier_page
     assert c.post("/cdg/controle/", {"collectivite": saintlo.pk,
                                      "csrfmiddlewaretoken": c.cookies["csrftoken"].value}).status_code == 302
     t = Tache.objects.filter(genre="controle_lot", collectivite=saintlo).latest("cree_le")
-    run_task(cdg_tasks.controle_lot_now, t, timeout=300)
+    run_task(t, timeout=300)
     assert t.etat == "terminee", t.message
     d.refresh_from_db()
     seen_by_cdg = sorted((f["rule"], f.get("piece")) for f in d.controle["constats"])

@@ -32,7 +32,6 @@ def test_letterhead_edited_in_the_desk_is_printed_on_the_report(cdg_world):
     import pdfplumber
     from django.conf import settings
 
-    from pipeline.web.cdg import tasks
     from pipeline.web.desk.models import Cdg, Tache
 
     manche = Cdg.objects.get(nom="Centre de gestion de la Manche")
@@ -57,7 +56,7 @@ def test_letterhead_edited_in_the_desk_is_printed_on_the_report(cdg_world):
         assert c.post("/cdg/controle/", {"collectivite": coll.pk,
                                          "csrfmiddlewaretoken": c.cookies["csrftoken"].value}).status_code == 302
         t = Tache.objects.filter(genre="controle_lot", collectivite=coll).latest("cree_le")
-        run_task(tasks.controle_lot_now, t)
+        run_task(t)
         assert t.etat == "terminee", t.message
         pdf_bytes = b"".join(c.get(f"/cdg/rapports/{t.pk}/rapport.pdf").streaming_content)
         with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:

@@ -74,7 +74,7 @@ def test_zip_of_two_dossiers_checked_with_each_report(cdg_world, lot_folder):
     assert "Lot de Commune de Valognes reçu : contrôle en cours" in r.content.decode()
     t = Tache.objects.filter(genre="depot_lot", collectivite=coll).latest("cree_le")
     assert "data-tache-url" in r.content.decode()
-    run_task(tasks.depot_lot_now, t)
+    run_task(t)
     assert t.etat == "terminee", t.message
     assert t.message == "Lot contrôlé : 2 dossier(s), 1 à compléter.", t.resultat
     rows = {x["nom"]: x for x in t.resultat["dossiers"]}
@@ -140,7 +140,7 @@ def test_folder_sent_as_files_keeps_its_sub_folders(cdg_world, lot_folder):
         "chemins": [f.relative_to(lot_folder.parent).as_posix() for f in files]})
     assert "contrôle en cours" in r.content.decode()
     t = Tache.objects.filter(genre="depot_lot", collectivite=coll).latest("cree_le")
-    run_task(tasks.depot_lot_now, t)
+    run_task(t)
     assert sorted(x["nom"] for x in t.resultat["dossiers"]) == ["complet_1", "quorum_2"], t.message
     # A path leaving the folder is refused like in a zip.
     r = _post(client_for("cdg50"), {"collectivite": coll.pk, "dossier": [SimpleUploadedFile("x.pdf", b"%PDF")],

@@ -8,6 +8,7 @@ import io
 
 import pytest
 
+from tests.web.cdg_support import run_task
 from tests.web.conftest import PASSWORD, _cdg_dossier, client_for
 
 MEMBRES = [("president", "Dr Paul Lemaire"), ("medecin", "Dr Claire Roussel"),
@@ -161,7 +162,6 @@ def test_prefilled_af4_carries_the_seance_and_is_logged(secretariat, cdg_world):
 def test_scanned_af4_without_quorum_is_read_and_filed(secretariat, quorum_af4):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from pipeline.web.desk import tasks
     from pipeline.web.desk.models import Journal, SeanceDossier
 
     c = client_for("secr50")
@@ -174,7 +174,7 @@ def test_scanned_af4_without_quorum_is_read_and_filed(secretariat, quorum_af4):
     ins = SeanceDossier.objects.get(seance_id=pk, dossier=d)
     page = c.get(f"/cdg/seances/{pk}/").content.decode()
     assert "lecture de l&#x27;AF4 et contrôle du quorum en cours" in page and "data-tache-url" in page
-    tasks.assembler_now(ins.tache)  # what the Huey consumer runs (the check after a drop is the bundle)
+    run_task(ins.tache)  # what the Huey consumer runs (the check after a drop is the bundle)
     page = c.get(f"/cdg/seances/{pk}/").content.decode()
     assert "bloquant — AF4-QUORUM" in page and "Le quorum du conseil médical plénier n&#x27;est pas atteint" in page
     # Filed as received for the dossier: the gestionnaire sees it on the dossier's page.
@@ -200,3 +200,31 @@ def test_a_bad_file_is_refused_with_its_reason(secretariat):
     up = SimpleUploadedFile("af4.pdf", b"pas un PDF", content_type="application/pdf")
     r = _post(c, f"/cdg/seances/{pk}/dossiers/{d.uid}/deposer/", {"fichier": up}, follow=True)
     assert "n&#x27;est ni un PDF ni une image" in r.content.decode() and d.pieces.count() == n
+
+
+def test_a_second_check_of_the_same_dossier_waits_for_the_first(secretariat):
+    """Two checks of one dossier never run at once (two drops in a row, the watcher and the
+    desk): the second says it waits, then runs on what the first left."""
+    import threading
+    import time
+
+    from pipeline import fsutil
+    from pipeline.web.desk import tasks, uploads
+    from pipeline.web.desk.models import Tache
+
+    d = secretariat["d01"]
+    t = Tache.objects.create(genre="controle", dossier=d, collectivite=d.collectivite)
+    worker = threading.Thread(target=tasks.assembler_now, args=(t,))
+    c = client_for("secr50")
+    with fsutil.folder_lock(uploads.dossier_dir(d)):  # the first run, holding the dossier's folder
+        worker.start()
+        deadline = time.monotonic() + 60
+        while "En attente" not in (state := c.get(f"/taches/{t.pk}/").json())["message"]:
+            assert time.monotonic() < deadline, state
+            time.sleep(0.2)
+        time.sleep(1)
+        state = c.get(f"/taches/{t.pk}/").json()
+        assert not state["fini"] and "un autre traitement de ce dossier est en cours" in state["message"]
+    worker.join(180)
+    state = c.get(f"/taches/{t.pk}/").json()
+    assert state["fini"] and state["etat"] == "terminee" and state["message"].startswith("Contrôle terminé")

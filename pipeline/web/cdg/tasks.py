@@ -45,7 +45,8 @@ def controle_lot_now(tache: Tache) -> None:
         _progress(tache, int(5 + 85 * i / len(dossiers)), f"Contrôle du dossier {i + 1} sur {len(dossiers)}")
         # The dossier page's own check (pipeline bundle: produced and received pièces together),
         # so the CDG and the collectivité see the same findings for the same dossier.
-        report = services.bundle(d).report
+        busy = f"Contrôle du dossier {i + 1} sur {len(dossiers)} : en attente d'un autre traitement de ce dossier"
+        report = services.bundle(d, on_wait=lambda: _progress(tache, tache.progression, busy)).report
         # The desk's collectivité is the addressee, whatever the description's spelling.
         report.collectivite = {**(report.collectivite or {}), "nom": coll.nom, "siret": coll.siret or None}
         reports.append(report)

@@ -133,7 +133,7 @@ def refresh(dossier, save: bool = True) -> stages.Stade:
     return st
 
 
-def bundle(dossier):
+def bundle(dossier, on_wait=None):
     """`pipeline bundle DOSSIER` on the dossier's folder: the check of the produced and received
     pièces together, and the final set in envoi/ when nothing blocks — the same findings as the
     command line, since it is the same function on the same layout. The result is kept on the
@@ -143,32 +143,36 @@ def bundle(dossier):
 
     from pipeline.bundle.run import bundle_dossier
 
-    write_source(dossier)
-    build_dir(dossier), final_dir(dossier)  # legacy folders renamed first
-    pieces = list(dossier.pieces.all())
-    result = bundle_dossier(dossier_dir(dossier), jobs=1)
-    by_file: dict[str, list[dict]] = {}
-    for f in result.report.files:  # one entry per pièce: a file holding several has several
-        by_file.setdefault(f["file"], []).append(f)
-    for piece in pieces:
-        parts = by_file.get(piece.chemin)
-        if parts is None:
-            continue
-        known = [p for p in parts if p.get("lisible", True) and p.get("piece")]
-        piece.piece_id = known[0]["piece"] if known else ""
-        piece.parties = [{"piece": p["piece"], "first_page": p.get("first_page"), "last_page": p.get("last_page")}
-                         for p in known] if len(parts) > 1 else []
-        # Medical if any of its parts is, or if a part is not recognised.
-        piece.medicale = len(known) < len(parts) or any(is_medical(p["piece"]) for p in known)
-        piece.save(update_fields=["piece_id", "parties", "medicale"])
-    data = result.report.as_dict()
-    keep_crops(dossier, result.report.findings, data["findings"])
-    dossier.controle = {"statut": result.status_label, "pieces": [p.as_dict() for p in result.pieces],
-                        "constats": data["findings"], "notes": result.notes, "le": timezone.now().isoformat()}
-    dossier.bloquants = len(result.blocking)
-    dossier.avertissements = result.report.count("avertissement")
-    dossier.save(update_fields=["controle", "bloquants", "avertissements"])
-    refresh(dossier)
+    # One run at a time per dossier, result saved included: two drops checked at once would
+    # otherwise race, and the older view of the pièces could be saved last.
+    with fsutil.folder_lock(dossier_dir(dossier), on_wait):
+        dossier.refresh_from_db()  # as the run before this one (or an edit meanwhile) left it
+        write_source(dossier)
+        build_dir(dossier), final_dir(dossier)  # legacy folders renamed first
+        pieces = list(dossier.pieces.all())
+        result = bundle_dossier(dossier_dir(dossier), jobs=1, lock=False)
+        by_file: dict[str, list[dict]] = {}
+        for f in result.report.files:  # one entry per pièce: a file holding several has several
+            by_file.setdefault(f["file"], []).append(f)
+        for piece in pieces:
+            parts = by_file.get(piece.chemin)
+            if parts is None:
+                continue
+            known = [p for p in parts if p.get("lisible", True) and p.get("piece")]
+            piece.piece_id = known[0]["piece"] if known else ""
+            piece.parties = [{"piece": p["piece"], "first_page": p.get("first_page"), "last_page": p.get("last_page")}
+                             for p in known] if len(parts) > 1 else []
+            # Medical if any of its parts is, or if a part is not recognised.
+            piece.medicale = len(known) < len(parts) or any(is_medical(p["piece"]) for p in known)
+            piece.save(update_fields=["piece_id", "parties", "medicale"])
+        data = result.report.as_dict()
+        keep_crops(dossier, result.report.findings, data["findings"])
+        dossier.controle = {"statut": result.status_label, "pieces": [p.as_dict() for p in result.pieces],
+                            "constats": data["findings"], "notes": result.notes, "le": timezone.now().isoformat()}
+        dossier.bloquants = len(result.blocking)
+        dossier.avertissements = result.report.count("avertissement")
+        dossier.save(update_fields=["controle", "bloquants", "avertissements"])
+        refresh(dossier)
     return result
 
 

@@ -13,6 +13,10 @@ from . import engine, services, uploads
 from .models import Dossier, PieceRecue, Tache
 
 
+BUSY = ("En attente : un autre traitement de ce dossier est en cours (construction ou contrôle) ; "
+        "celui-ci reprendra sur son résultat.")
+
+
 def _progress(tache: Tache, pct: int, message: str, etat: str = Tache.Etat.EN_COURS) -> None:
     tache.progression, tache.message, tache.etat = pct, message[:500], etat
     if etat in (Tache.Etat.TERMINEE, Tache.Etat.ECHEC):
@@ -55,7 +59,7 @@ def construire_now(tache: Tache) -> None:
     # The command line's layout: DOSSIER/<dossier id>/ (pipeline build DOSSIER/dossier.yaml -o DOSSIER).
     dossier.reference = model.dossier.id[:64]
     services.write_source(dossier)
-    result = finish(p, pdfs, uploads.dossier_dir(dossier))
+    result = finish(p, pdfs, uploads.dossier_dir(dossier), on_wait=lambda: _progress(tache, 85, BUSY))
     dossier.construit_le = timezone.now()
     dossier.save(update_fields=["construit_le", "reference"])
     services.refresh(dossier)
@@ -71,7 +75,7 @@ def assembler_now(tache: Tache) -> None:
         return
     n = dossier.pieces.count()
     _progress(tache, 10, f"Identification et contrôle de {n} pièce(s) reçue(s) et des documents produits")
-    result = services.bundle(dossier)
+    result = services.bundle(dossier, on_wait=lambda: _progress(tache, 10, BUSY))
     if result.ready:
         verdict = "rien ne bloque, le lot final est prêt (voir « Lot final pour PEP'S »)."
     else:
