@@ -578,6 +578,18 @@ def test_a_ruled_member_table_the_ocr_read_in_part_is_read_again_cell_by_cell(se
 
 
 @pytest.mark.slow
+def test_a_framed_title_the_ocr_left_out_of_the_page_is_read_alone(tmp_path):
+    # Seed 55, document_06 (200 dpi, black and white): « Certificat médical initial » in a frame
+    # at the top. Read with the page, Tesseract left the framed title out; the page began at
+    # « MÉDECIN : », named no pièce, and the dossier had no certificat. The band above the first
+    # word read holds lines of ink: it is read alone, and gives the title.
+    cert = _dev_scan_piece(tmp_path, 55, "document_06.pdf", "certificat_medical_initial", dpi=200)
+    first = cert.data.pages[cert.first_page - 1]
+    assert first.folded.split("\n")[0].startswith("certificat medical initial")
+    assert cert.names["nom_naissance"] == "besnier" and cert.nirs == ["165081411803323"]
+
+
+@pytest.mark.slow
 def test_a_ruled_table_under_its_label_is_read_not_taken_for_empty(tmp_path):
     # Seed 8, AF3 (document_05), page 4: « Taux d'invalidité » then the table of infirmities and
     # rates. The OCR dropped the table's header row; the rows below seemed too far to be the

@@ -93,6 +93,10 @@ def ocr_pages(fd: FileData, plan: dict) -> None:
                     crop = None
                     words, conf = other
         _keep(fd, page, words, crop)
+        if (crop is None or crop[1] <= 0) and page.words and _missed_above(fd, page):
+            # Lines above the first word read: a title in a frame is often left out of a page read
+            # whole, and the title names the pièce. Read alone, the band gives it.
+            _read_above(fd, page)
 
 
 def _read(fd: FileData, page, crop):
