@@ -124,6 +124,25 @@ def test_an_elided_article_the_ocr_spaced_still_names_the_piece():
     assert page_scores("rapport d'expertise medicale\nvu l' imprime af3 transmis\nexamen clinique").get("af3", 0) == 0
 
 
+def test_a_title_word_the_ocr_cut_or_glued_still_names_the_piece():
+    # Seed 59 (document_09, 200 dpi, black and white, upside down): turned upright, the title read
+    # « DÉCISION RECONNAISSANT L'IMPUT ABILITÉ »; the page named no pièce and the dossier lacked
+    # its décision d'imputabilité. The title zone is also compared without its spaces.
+    from pipeline.read.identify import opens_piece
+
+    page = ("decision reconnaissant l'imput abilite\nautorite : conseil medical\nagent\n"
+            "nom patronymique : besnier")
+    assert opens_piece(page) == "decision_imputabilite"
+    scores = page_scores(page)
+    assert max(scores, key=scores.get) == "decision_imputabilite"
+    assert opens_piece("certificatmedical initial\nmedecin : docteur perrin") == "certificat_medical_initial"
+    assert opens_piece("proces -verbal du conseil medical\nseance du 06/10/2026") == "af4"
+    # Only the title zone: words glued further down open nothing, and a citation still decides nothing.
+    body = "\n".join(["agent", "nom : martin"] * 4 + ["suite au certificatmedicalinitial du 2 mars"])
+    assert opens_piece(body) is None
+    assert opens_piece("vu l'imprime af 3 transmis\nexamen clinique") is None
+
+
 def test_a_file_that_looks_like_two_pieces_gives_a_finding_naming_both(tmp_path):
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas

@@ -360,6 +360,7 @@ class _Cues:
     headings: tuple
     phrases: tuple
     heads: tuple  # titles then codes: what opens a page
+    packed_heads: tuple = ()  # the same without spaces, for a title the OCR cut or glued (_packed)
 
 
 _CUES: list = [None, []]  # [the catalogue they were compiled from, cues]
@@ -372,7 +373,8 @@ def _cues() -> list[_Cues]:
         for e in cat:
             rx = {k: tuple(re.compile(x) for x in e.get(k, [])) for k in ("titres", "codes", "rubriques", "phrases")}
             cues.append(_Cues(_key(e), rx["titres"], rx["codes"], rx["rubriques"], rx["phrases"],
-                              rx["titres"] + rx["codes"]))
+                              rx["titres"] + rx["codes"],
+                              tuple(re.compile(_packed(x)) for x in e.get("titres", []) + e.get("codes", []))))
         _CUES[:] = [cat, cues]
         _page_scores.cache_clear()
     return _CUES[1]
@@ -431,7 +433,33 @@ def _elided(folded: str) -> str:
 def _opens(own: list[str]) -> Optional[str]:
     zone = " ".join(own[:TITLE_LINES])
     found = [(m.start(), cue.key) for cue in _cues() for rx in cue.heads if (m := rx.search(zone))]
+    if not found:
+        # The OCR cuts a word of a spaced-out title (« L'IMPUT ABILITÉ ») or glues two: the
+        # title zone and the titles are compared without their spaces.
+        zone = _SPACES.sub("", zone)
+        found = [(m.start(), cue.key) for cue in _cues() for rx in cue.packed_heads if (m := rx.search(zone))]
     return min(found)[1] if found else None
+
+
+_SPACES = re.compile(r"\s+")
+_CLASS = re.compile(r"\[(?:\\.|[^\]\\])*\]")
+
+
+def _packed(pattern: str) -> str:
+    """A title's regex for text without spaces: « proces[- ]verbal » → « proces[-]?verbal »,
+    « imprime\\s*af\\s?3 » → « imprimeaf3 »."""
+    out, last = [], 0
+    for m in _CLASS.finditer(pattern):
+        out.append(_SPACES.sub("", re.sub(r"\\s[*+?]?", "", pattern[last:m.start()])))
+        cls = m.group()
+        if " " in cls or "\\s" in cls:
+            cls = cls.replace(" ", "").replace("\\s", "")
+            quantified = pattern[m.end():m.end() + 1] in ("?", "*", "+", "{")
+            cls = "" if cls == "[]" else cls if quantified else cls + "?"
+        out.append(cls)
+        last = m.end()
+    out.append(_SPACES.sub("", re.sub(r"\\s[*+?]?", "", pattern[last:])))
+    return "".join(out)
 
 
 def _sum_scores(per_page: list[dict]) -> dict[str, float]:
