@@ -609,6 +609,18 @@ def test_a_framed_title_the_ocr_left_out_of_the_page_is_read_alone(tmp_path):
 
 
 @pytest.mark.slow
+def test_an_upside_down_page_the_orientation_detection_cannot_place_is_tried_turned(tmp_path):
+    # Seed 58, document_02 (200 dpi): the AF4's first page fed upside down. Tesseract's orientation
+    # detection gave no guess (confidence 0.11) and the page was kept as 155 words of nonsense:
+    # the séance, the members and the agent's identity were all lost. Read little and badly, with
+    # no guess, the page is tried upside down and kept turned when that reads surely.
+    af4 = _dev_scan_piece(tmp_path, 58, "document_02.pdf", "af4", dpi=200)
+    assert af4.data.pages[0].rotation == 180
+    assert af4.names == {"nom_naissance": "castel", "prenoms": "thomas"} and af4.nirs == ["172067654012365"]
+    assert af4.fields["date_seance"].isoformat() == "2026-09-29" and len(af4.fields["membres"]) == 5
+
+
+@pytest.mark.slow
 def test_a_ruled_table_under_its_label_is_read_not_taken_for_empty(tmp_path):
     # Seed 8, AF3 (document_05), page 4: « Taux d'invalidité » then the table of infirmities and
     # rates. The OCR dropped the table's header row; the rows below seemed too far to be the

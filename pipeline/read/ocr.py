@@ -92,6 +92,14 @@ def ocr_pages(fd: FileData, plan: dict) -> None:
                     _turn(page, turn)
                     crop = None
                     words, conf = other
+            elif not turn:
+                # No guess at all (seen: 0.11 on an upside-down AF4 page in black and white, read
+                # as 155 words of nonsense): upside down is the usual slip of a scanner's feeder.
+                other = _read_turned(fd, index, 180)
+                if other[1] > conf + 10 and _surely_upright(other[0]):
+                    _turn(page, 180)
+                    crop = None
+                    words, conf = other
         _keep(fd, page, words, crop)
         if (crop is None or crop[1] <= 0) and page.words and _missed_above(fd, page):
             # Lines above the first word read: a title in a frame is often left out of a page read
