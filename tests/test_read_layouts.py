@@ -451,6 +451,34 @@ def test_scanned_member_rows_run_together_are_unreadable_not_a_missing_quorum():
     assert _members_unsure(run_together, [m["texte"] for m in run_together])
 
 
+def test_a_curly_bracket_the_ocr_read_for_a_round_one_is_still_a_box():
+    # Seed 61 (document_04, black and white): « ( ) Oui » / « (X) Non » read « ( ) Oui » /
+    # « {X) Non ». The unknown « {X) » sent the answer to the ink left of the words, where the
+    # wide typed brackets fool the measure: the AF3 said « ATI : oui » for « non ».
+    from pipeline.read.layout import make_lines, mark_before
+
+    def line(y, items):
+        return [Word(t, x, y, x + 6 * len(t), y + 9) for x, t in items]
+    for tokens, want in ((["{X)"], "ticked"), (["(x}"], "ticked"), (["(", "}"], "empty"), (["{", ")"], "empty"),
+                         (["(X)}"], "unknown")):
+        (ln,) = make_lines(line(100, [(72 + 8 * k, t) for k, t in enumerate(tokens)] + [(102, "Non")]))
+        assert mark_before(ln, len(tokens)) == want, tokens
+
+
+def test_a_block_printed_in_a_top_corner_heads_the_page_text():
+    # Seed 61 (document_04): Tesseract listed the form's code « AF3-2406 », printed top right,
+    # after the page's body. The page then began « La fiche de poste est obligatoire », taken for
+    # the title of a fiche de poste: the AF3 was cut in three pièces and its last pages went unread.
+    from pipeline.read.ocr import words_to_text
+
+    body = [Word("La", 72, 64, 84, 74, 1010101), Word("fiche", 88, 64, 110, 74, 1010101),
+            Word("Heure", 72, 122, 100, 132, 1010201)]
+    code = [Word("AF3-2406", 480, 26, 530, 36, 2010101)]
+    assert words_to_text(body + code).split("\n") == ["AF3-2406", "La fiche", "Heure"]
+    # Blocks already top down keep their order; lines inside a block too.
+    assert words_to_text(code + body).split("\n") == ["AF3-2406", "La fiche", "Heure"]
+
+
 def test_a_wrapped_value_is_read_whole_despite_a_speck_the_scan_left_before_it():
     # Seen on a noisy scan: a dot of dust read « ° » left of the value's second line cut the
     # signatory's title in two.
@@ -618,6 +646,18 @@ def test_an_upside_down_page_the_orientation_detection_cannot_place_is_tried_tur
     assert af4.data.pages[0].rotation == 180
     assert af4.names == {"nom_naissance": "castel", "prenoms": "thomas"} and af4.nirs == ["172067654012365"]
     assert af4.fields["date_seance"].isoformat() == "2026-09-29" and len(af4.fields["membres"]) == 5
+
+
+@pytest.mark.slow
+def test_an_af3_whose_code_the_ocr_listed_last_is_one_piece_and_its_boxes_are_read(tmp_path):
+    # Seed 61, document_04 (200 dpi, black and white), a five-page AF3 with « ( ) / (X) » boxes.
+    # Before: cut into AF3 (p. 1), fiche de poste (p. 2), AF3 (p. 3–5), eleven fields unread;
+    # once whole, « {X) Non » sent ATI and imputabilité to the ink measure, which read « oui ».
+    af3 = _dev_scan_piece(tmp_path, 61, "document_04.pdf", "af3", dpi=200)
+    assert (af3.first_page, af3.parts) == (1, [])
+    assert (af3.fields["ati"], af3.fields["imputable"], af3.fields["deja_indemnisee"]) == (False, False, False)
+    assert af3.evidence["ati"]["texte"] == "[ ] Oui [X] Non"
+    assert af3.fields["medecin_agree"] == "Docteur Isabelle LAMBERT"
 
 
 @pytest.mark.slow

@@ -598,9 +598,10 @@ def mark_before(ln: Line, k: int) -> Optional[str]:
     s = re.sub(r"^[?:;,.!«»\"'–-]+", "", s)  # the question's own punctuation is no mark
     if not s:
         return None
-    if TICK_GLYPHS.match(s) or re.fullmatch(r"[\[(]?[xX✓✔☒☑][\])]?", s):
+    # The OCR reads a round bracket as a curly one now and then (« {X) », « ( } »).
+    if TICK_GLYPHS.match(s) or re.fullmatch(r"[\[({]?[xX✓✔☒☑][\])}]?", s):
         return "ticked"
-    if EMPTY_GLYPHS.match(s) or re.fullmatch(r"[\[(]\s*[\])]", s):
+    if EMPTY_GLYPHS.match(s) or re.fullmatch(r"[\[({]\s*[\])}]", s):
         return "empty"
     return "unknown"
 

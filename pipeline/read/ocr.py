@@ -449,6 +449,14 @@ def tesseract_words(img, dpi: int, ox: float = 0.0, oy: float = 0.0, with_conf: 
     return words
 
 def words_to_text(words: list[Word]) -> str:
+    """The page's text, a line per OCR line, its blocks top down: Tesseract may list a block
+    printed in a top corner (a form's code) after the page's body, and the first lines of the
+    text are where identification looks for a title or a code."""
+    blocks: dict[int, list[Word]] = {}
+    for w in words:
+        blocks.setdefault(w.line // 10000, []).append(w)
+    if len(blocks) > 1:
+        words = [w for b in sorted(blocks.values(), key=lambda ws: min(w.top for w in ws)) for w in b]
     lines: list[str] = []
     current = None
     for w in words:
