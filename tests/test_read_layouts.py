@@ -479,6 +479,20 @@ def test_a_block_printed_in_a_top_corner_heads_the_page_text():
     assert words_to_text(code + body).split("\n") == ["AF3-2406", "La fiche", "Heure"]
 
 
+def test_a_tall_ocr_word_does_not_join_two_lines_the_ocr_told_apart():
+    # Seed 52 (document_02, page 3): a signature's stroke crosses « 04/08/2026 », read as one tall
+    # word; the line « Date 04/08/2026 » then took in « Signature » under it, the date became the
+    # signature's value, and the AF3's cadre F was said to lack its date (bloquant).
+    from pipeline.read.layout import make_lines
+
+    words = [Word("Date", 44, 241, 66, 249, 1010301, 97), Word("04/08/2026", 70, 236, 130, 262, 1010301, 12),
+             Word("Signature", 44, 254, 91, 263, 1010401, 96)]
+    assert [ln.text() for ln in make_lines(words)] == ["Date 04/08/2026", "Signature"]
+    # A text layer's words (no OCR line) keep the old grouping: overlapping words, one line.
+    flat = [Word("Date", 44, 241, 66, 249), Word("Date", 44.5, 241, 66.5, 249)]
+    assert [ln.text() for ln in make_lines(flat)] == ["Date Date"]
+
+
 def test_a_wrapped_value_is_read_whole_despite_a_speck_the_scan_left_before_it():
     # Seen on a noisy scan: a dot of dust read « ° » left of the value's second line cut the
     # signatory's title in two.
@@ -658,6 +672,24 @@ def test_an_af3_whose_code_the_ocr_listed_last_is_one_piece_and_its_boxes_are_re
     assert (af3.fields["ati"], af3.fields["imputable"], af3.fields["deja_indemnisee"]) == (False, False, False)
     assert af3.evidence["ati"]["texte"] == "[ ] Oui [X] Non"
     assert af3.fields["medecin_agree"] == "Docteur Isabelle LAMBERT"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [52, 62, 65])
+def test_a_good_scanned_dossier_is_not_blocked_by_what_the_ocr_misread(tmp_path, seed):
+    # Complete, right dossiers, scanned at 200 dpi; each was blocked before by a misreading:
+    # 52, the employer's date crossed by the signature (AF3-SIGNATURE-EMPLOYEUR); 62, a handwritten
+    # « LE GALL » read « l£ cal », taken for another agent (IDENTITE-DISCORDANTE); 65, a dotted
+    # zero read 6 in the NIR (NIR-INVALIDE). Unreadable is said « à vérifier », never accused.
+    from pipeline.check.run import check_dossier
+
+    assert seed in variations.DEV_SEEDS
+    variations.generate(seed, tmp_path / "v", mode="scan", dpi=200)
+    report = check_dossier(tmp_path / "v" / "dossier", jobs=1)
+    assert [(f.rule, f.file) for f in report.findings if f.severity == "bloquant"] == []
+    if seed == 52:
+        (seen,) = [f for f in report.findings if f.rule == "CHAMP-ILLISIBLE" and f.file == "document_02.pdf"]
+        assert "date de signature de l'employeur" in seen.message and "04/08/2026" in seen.message
 
 
 @pytest.mark.slow

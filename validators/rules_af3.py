@@ -160,12 +160,14 @@ def ati_non_signalee(ctx):
 
 # A box or field the rules need, read neither ticked nor empty: a person looks, the checker does not guess.
 NEEDED = {"af3": ("inapte_toutes_fonctions", "ati", "deja_indemnisee", "imputable", "type_imputabilite",
-                  "signature"),
+                  "signature", "signataire", "date_signature"),
           "af4": ("inapte_toutes_fonctions", "seconde_convocation", "membres")}
 LABELS = {"inapte_toutes_fonctions": "inapte à toutes fonctions", "ati": "allocation temporaire d'invalidité",
           "deja_indemnisee": "infirmité déjà indemnisée", "imputable": "imputable au service",
           "type_imputabilite": "nature de l'imputabilité", "signature": "signature de l'employeur",
-          "seconde_convocation": "seconde convocation", "membres": "membres présents"}
+          "seconde_convocation": "seconde convocation", "membres": "membres présents",
+          "signataire": "signataire de l'employeur (cadre F)", "date_signature": "date de signature de l'employeur (cadre F)"}
+WRITTEN = {"signataire", "date_signature"}  # written values, not boxes: read, or unreadable
 
 
 @rule("CHAMP-ILLISIBLE", "avertissement",
@@ -183,12 +185,27 @@ def champ_illisible(ctx):
     for doc in (ctx.af3, ctx.af4):
         if doc is None:
             continue
+        written = []  # one finding for the written mentions of a cadre, not one per mention
         for name in NEEDED.get(doc.piece, ()):
             ev = ctx.evidence(doc, name)
             if not ev or ev.get("etat") != "illisible":
+                continue
+            if name in WRITTEN:
+                written.append((name, ev))
                 continue
             yield Hit(f"{doc.piece.upper()} : la réponse « {LABELS[name]} » n'a pas pu être lue avec certitude "
                       f"(lu : « {ev.get('texte', '')} »), à vérifier sur la page {ev['page']} : le contrôle ne "
                       "l'a comptée ni comme « Oui » ni comme « Non ». Si la case est mal cochée ou la copie peu "
                       "lisible, joignez une version nette.", piece=doc.piece, file=doc.file, page=ev["page"],
                       evidence=ev)
+        if written:
+            ev = written[0][1]
+            what = " et ".join(f"« {LABELS[n]} » (lu : « {e.get('texte', '')} »)" for n, e in written)
+            if len(written) == 1:
+                said = "la mention {} est écrite mais n'a pas pu être lue avec certitude", "l'a tenue", "absente", "vérifiée"
+            else:
+                said = "les mentions {} sont écrites mais n'ont pas pu être lues avec certitude", "les a tenues", \
+                    "absentes", "vérifiées"
+            yield Hit(f"{doc.piece.upper()} : {said[0].format(what)}, à vérifier sur la page {ev['page']} : le "
+                      f"contrôle ne {said[1]} ni pour {said[2]} ni pour {said[3]}. Si c'est peu lisible, joignez une "
+                      "version nette.", piece=doc.piece, file=doc.file, page=ev["page"], evidence=ev)

@@ -54,6 +54,19 @@ def _ocr_misread(d, value: str) -> bool:
     return any(len(a) == 15 and nir_mod.is_valid(a) for a in d.nirs_reread) or value not in d.nirs_reread
 
 
+# Digits a scan's OCR takes for one another (a zero with a dot or a slash read 6, 8 or 9).
+_LOOKALIKE = {frozenset(p) for p in ("06", "08", "09", "17", "38", "56", "68")}
+
+
+def _lookalike_of(value: str, ref) -> bool:
+    """On a scan, `value` is the agent's valid NIR `ref` with one or two digits the OCR mistakes
+    for one another: a misreading of the agent's own NIR, not a wrong NIR on the pièce."""
+    if not ref or len(value) != len(ref) or not nir_mod.is_valid(ref):
+        return False
+    diffs = [(a, b) for a, b in zip(value, ref) if a != b]
+    return 0 < len(diffs) <= 2 and all(frozenset(d) in _LOOKALIKE for d in diffs)
+
+
 def _nir_findings(ctx):
     """(doc, nir, problem) for every NIR read."""
     for d in ctx.docs:
@@ -72,7 +85,7 @@ def nir_invalide(ctx):
     for d, n, problem in _nir_findings(ctx):
         if not problem:
             continue
-        if any(p.ocr for p in d.pages) and _ocr_misread(d, n):
+        if any(p.ocr for p in d.pages) and (_ocr_misread(d, n) or _lookalike_of(n, ctx.reference_nir())):
             continue
         yield Hit(f"Le NIR porté sur « {d.file} » n'est pas valable ({problem}) : corrigez-le d'après "
                   "la carte Vitale ou l'attestation de droits de l'agent.", piece=d.piece, file=d.file)

@@ -533,13 +533,20 @@ def _decide(ident: Identified, scores: dict[str, float], n_pages: int) -> None:
         ident.piece = key
 
 
+_NAME_CHARS = re.compile(r"[a-z][a-z '.,()\n-]*")  # a folded name: letters, spaces, hyphens, apostrophes...
+
+
 def _identity(ident: Identified, text: str) -> None:
     ident.data.metadata.pop("_evidence", None)
     f = read_fields(ident.data, load_form("identite"))
     where = ident.data.metadata.pop("_evidence", {}).get("nir")
     # Folded like the text (no accents, lower case): names are compared, never shown from here.
-    ident.names = {k: fold_keep_lines(v).strip() for k in ("nom_naissance", "nom_usage", "prenoms")
-                   if (v := f.get(k))}
+    ident.names = {k: n for k in ("nom_naissance", "nom_usage", "prenoms")
+                   if (v := f.get(k)) and (n := fold_keep_lines(v).strip())}
+    if any(p.ocr for p in ident.data.pages):
+        # « l£ cal » for a handwritten « LE GALL »: what no name is made of is unreadable, not
+        # another agent's name (IDENTITE-DISCORDANTE would accuse the pièce).
+        ident.names = {k: n for k, n in ident.names.items() if _NAME_CHARS.fullmatch(n)}
     ident.birth_date = f.get("date_naissance")
     ident.nirs = list(dict.fromkeys(f.get("nir") or []))
     if not ident.nirs:

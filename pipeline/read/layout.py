@@ -178,7 +178,7 @@ def make_lines(words) -> "Lines":
         h = bottom - top if bottom - top > 3.0 else 3.0
         for row in reversed(rows[-3:]):
             lh = row[2] - row[1]
-            if abs(mid - (row[1] + row[2]) / 2) < 0.45 * (h if h >= lh else lh):
+            if abs(mid - (row[1] + row[2]) / 2) < 0.45 * (h if h >= lh else lh) and not _stacked(w, row[0]):
                 row[0].append(w)
                 if top < row[1]:
                     row[1] = top
@@ -193,6 +193,18 @@ def make_lines(words) -> "Lines":
         lines.append(Line(row_words, top, bottom, [wfold(w.text) for w in row_words]))
     lines.sort(key=_top)
     return Lines(lines)
+
+
+def _stacked(w, row: list) -> bool:
+    """Whether `w` stands over or under a word of the row: two lines the OCR told apart (a
+    signature's stroke, read as a tall word, joins « Date 04/08/2026 » to the « Signature »
+    under it). Text-layer words carry no OCR line and are never parted so."""
+    if not w.line:
+        return False
+    for o in row:
+        if o.line and o.line != w.line and min(w.x1, o.x1) - max(w.x0, o.x0) > 0.5 * min(w.x1 - w.x0, o.x1 - o.x0):
+            return True
+    return False
 
 
 def _x0(w) -> float:

@@ -94,6 +94,20 @@ def test_champ_illisible_fires_on_a_box_neither_ticked_nor_empty():
     assert [f.page for f in REGISTRY["CHAMP-ILLISIBLE"].run(ctx)] == [1]
 
 
+def test_champ_illisible_fires_on_an_employers_date_written_but_unreadable():
+    # Seed 52 of the layout variations (scanned): the signature's stroke crosses « 04/08/2026 »,
+    # read with a confidence of 12. Not missing (no AF3-SIGNATURE-EMPLOYEUR), not silent either.
+    ev = {"page": 3, "box": (44, 238, 196, 259), "texte": "04/08/2026 —", "etat": "illisible"}
+    af3 = doc("af3.pdf", "af3", fields={"signataire": "François Delaunay, Le Vice-président du CCAS",
+                                        "date_signature": None, "signature": True},
+              evidence={"date_signature": ev})
+    ctx = context(af3)
+    assert ids("CHAMP-ILLISIBLE", ctx) == ["CHAMP-ILLISIBLE"] and ids("AF3-SIGNATURE-EMPLOYEUR", ctx) == []
+    msg = messages("CHAMP-ILLISIBLE", ctx)[0]
+    assert "date de signature de l'employeur" in msg and "« 04/08/2026 — »" in msg and "page 3" in msg
+    assert "Oui" not in msg
+
+
 def test_champ_illisible_silent_on_a_clear_answer():
     af4 = doc("af4.pdf", "af4", fields={"inapte_toutes_fonctions": True},
               evidence={"inapte_toutes_fonctions": {"page": 1, "box": (10, 10, 20, 20), "texte": "[X]",

@@ -40,6 +40,21 @@ def test_nir_invalide_silent_on_a_valid_nir_or_an_ocr_misread_read_again():
     assert ids("NIR-INVALIDE", context(confirmed)) == ["NIR-INVALIDE"]
 
 
+def test_nir_invalide_silent_on_the_agents_nir_with_a_dotted_zero_read_six():
+    # Seed 65 of the layout variations (a monospaced font with dotted zeros, scanned): « 1 72 06 76
+    # 540 123 65 » read « 1 72 66 76 … » twice alike; the key failed and a good dossier was blocked.
+    misread = doc("scan.pdf", "expertise_medicale", nirs=["267695011604237"], nirs_reread=["267695011604237"],
+                  pages=[page(0, ocr=True)])
+    assert ids("NIR-INVALIDE", context(misread, dossier=dossier())) == []
+    # Without the agent's NIR to compare with, on a text PDF, or with a digit no OCR mistakes:
+    assert ids("NIR-INVALIDE", context(misread)) == ["NIR-INVALIDE"]
+    typed = doc("cert.pdf", "expertise_medicale", nirs=["267695011604237"])
+    assert ids("NIR-INVALIDE", context(typed, dossier=dossier())) == ["NIR-INVALIDE"]
+    other = doc("scan.pdf", "expertise_medicale", nirs=["267095011604337"], nirs_reread=["267095011604337"],
+                pages=[page(0, ocr=True)])
+    assert ids("NIR-INVALIDE", context(other, dossier=dossier())) == ["NIR-INVALIDE"]
+
+
 @pytest.mark.fires("IDENTITE-DISCORDANTE")
 def test_identite_discordante_fires_on_another_agents_nir_or_name():
     other = doc("certificat.pdf", "certificat_medical", nirs=[OTHER_NIR])
