@@ -336,7 +336,10 @@ def test_a_complete_scanned_dossier_with_turned_pages_gives_no_finding(tmp_path)
     assert 9 in variations.DEV_SEEDS
     variations.generate(9, tmp_path / "v", mode="scan", dpi=200)
     report = check_dossier(tmp_path / "v" / "dossier", jobs=2)
-    assert [(f.rule, f.file) for f in report.findings if f.severity in ("bloquant", "avertissement")] == []
+    # The only thing said: the AF3's cadre F, written by hand, is to be checked by a person.
+    said = [f for f in report.findings if f.severity in ("bloquant", "avertissement")]
+    assert [(f.rule, f.file) for f in said] == [("CHAMP-ILLISIBLE", "document_03.pdf")]
+    assert "signataire de l'employeur (cadre F)" in said[0].message and "à vérifier sur la page 3" in said[0].message
     assert report.status == "complet"
 
 
@@ -690,6 +693,15 @@ def test_a_good_scanned_dossier_is_not_blocked_by_what_the_ocr_misread(tmp_path,
     if seed == 52:
         (seen,) = [f for f in report.findings if f.rule == "CHAMP-ILLISIBLE" and f.file == "document_02.pdf"]
         assert "date de signature de l'employeur" in seen.message and "04/08/2026" in seen.message
+
+
+@pytest.mark.slow
+def test_a_speck_read_where_a_value_is_handwritten_is_unreadable_not_empty(tmp_path):
+    # Seed 56, document_07 (200 dpi): « HEURE » with « 10:40 » written by hand under it; the OCR
+    # read only « ‘ » right of the label, and the rapport hiérarchique was said to lack its time.
+    # The ink under the label says a value is written: unreadable, « à vérifier ».
+    rh = _dev_scan_piece(tmp_path, 56, "document_07.pdf", "rapport_hierarchique", dpi=200)
+    assert rh.fields["heure"] is None and rh.evidence["heure"]["etat"] == "illisible"
 
 
 @pytest.mark.slow

@@ -197,13 +197,21 @@ def rapport_hierarchique(ctx):
         need = form["exigences"].get(variant)
         if not need:
             continue
-        # A value written but unreadable on a scan (handwriting) is not a missing one.
-        missing = [labels[k] for k in need if not re.search(r"[a-z0-9]", d.fields.get(k) or "")
-                   and (d.evidence or {}).get(k, {}).get("etat") != "illisible"]
+        # A value written but unreadable on a scan (handwriting) is not a missing one: it is said
+        # « à vérifier », with what was read and where.
+        unread = [k for k in need if (d.evidence or {}).get(k, {}).get("etat") == "illisible"]
+        missing = [labels[k] for k in need if not re.search(r"[a-z0-9]", d.fields.get(k) or "") and k not in unread]
         if missing:
             yield Hit("Le rapport hiérarchique est incomplet : il manque " + ", ".join(missing)
                       + ". Faites-le compléter par la hiérarchie (rapport complet et circonstancié).",
                       piece="rapport_hierarchique", file=d.file)
+        elif unread:
+            ev = d.evidence[unread[0]]
+            what = ", ".join(labels[k] for k in unread)
+            yield Hit(f"Le rapport hiérarchique porte {what}, mais le contrôle n'a pas pu {'la' if len(unread) == 1 else 'les'} "
+                      f"lire (écriture manuscrite ou copie peu nette) : à vérifier sur la page {ev['page']}. Si "
+                      "c'est peu lisible, joignez une version nette.", piece="rapport_hierarchique", file=d.file,
+                      page=ev["page"], evidence=ev)
 
 
 @rule("CAS-DISCORDANT", "avertissement",

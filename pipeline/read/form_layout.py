@@ -18,6 +18,7 @@ from pipeline.read.document import wordy as _wordy
 
 LOW_INK, TICK_INK = 0.05, 0.12
 CLEAN_INK = 0.01  # an empty box's middle on a clean scan
+WRITTEN_INK = 0.01  # dark share right of a label: something is written there (as for a signature)
 BARE_MARK, BARE_BLANK = 0.025, 0.006  # dark share left of an answer: a bare ✓ (≈ 0.045), nothing (≈ 0)
 
 
@@ -214,6 +215,27 @@ class FormReader:
             # Handwriting or a smudge the OCR guessed at: unreadable, never a confident wrong value.
             self.note(name, i, ln.words[h.first:h.last + 1] + words, text, "illisible")
             return None, i, h
+        if text and self.fd.pages[i].ocr and not re.search(r"[^\W_]", text):
+            # Only specks read (« ‘ », « ° »): a value written by hand the OCR did not see, or dust.
+            # Ink where the value stands (right of the label, or the line under it) tells:
+            # unreadable if written, empty if not.
+            from pipeline.read.document import Word
+            from pipeline.read.pixels import ink_right_of
+
+            first = min(words, key=lambda w: (w.top, w.x0)) if words else ln.words[h.last]
+            before = Word("", first.x0 - 10, first.top, first.x0 - 9, first.bottom) if words else first
+            written = ink_right_of(self.fd, i, before) > WRITTEN_INK
+            lines = self.lines[i]
+            nxt = h.line + 1
+            if not written and (nxt >= len(lines) or lines[nxt].top > ln.bottom + 1.2 * ln.height
+                                or not any(self.labels[i].at(nxt, k) for k in range(len(lines[nxt].words)))):
+                # The value may stand under its label (« HEURE » then « 10:40 » by hand): the band
+                # under the label, unless the next label is there.
+                lab = ln.words[h.first]
+                under = Word("", lab.x0 - 1, ln.bottom + 1, lab.x0, ln.bottom + 1 + ln.height)
+                written = ink_right_of(self.fd, i, under) > WRITTEN_INK
+            self.note(name, i, ln.words[h.first:h.last + 1] + words, text, "illisible" if written else "vide")
+            return (None if written else ""), i, h
         if not text and self.fd.pages[i].ocr and _doubtful_stop(self.lines[i], h, self.labels[i], self.fd.pages[i]):
             # The value seemed to end at once on a « label » the OCR guessed (a handwritten
             # « Docteur » read « Date », confidence 0): unreadable, never « empty », which is a

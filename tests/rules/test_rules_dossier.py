@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.validators.base import REGISTRY
 from tests.rules.facts import NIR, OTHER_NIR, context, date, doc, dossier, ids, messages, page
 
 
@@ -90,6 +91,18 @@ def test_rapport_hierarchique_fires_without_the_time_of_the_accident():
     ctx = context(rh)
     assert ids("RAPPORT-HIERARCHIQUE-INCOMPLET", ctx) == ["RAPPORT-HIERARCHIQUE-INCOMPLET"]
     assert "l'heure" in messages("RAPPORT-HIERARCHIQUE-INCOMPLET", ctx)[0]
+
+
+def test_rapport_hierarchique_says_to_check_a_handwritten_time_it_could_not_read():
+    # Seed 56 of the layout variations: « HEURE » then « 10:40 » by hand under it, read « ‘ ».
+    ev = {"page": 1, "box": (54, 453, 324, 463), "texte": "‘", "etat": "illisible"}
+    rh = doc("rh.pdf", "rapport_hierarchique", fields={"variante": "accident_service", "date_accident": "12/03/2025",
+                                                      "heure": None, "circonstances": "chute dans l'escalier"},
+             evidence={"heure": ev})
+    (msg,) = messages("RAPPORT-HIERARCHIQUE-INCOMPLET", context(rh))
+    assert "porte l'heure, mais le contrôle n'a pas pu la lire" in msg and "à vérifier sur la page 1" in msg
+    assert "il manque" not in msg
+    assert [f.evidence for f in REGISTRY["RAPPORT-HIERARCHIQUE-INCOMPLET"].run(context(rh))] == [ev]
 
 
 def test_rapport_hierarchique_silent_when_complete():
