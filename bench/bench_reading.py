@@ -288,18 +288,23 @@ def check_dossiers(dirs: list[Path], jobs: int) -> None:
     from pipeline.check.run import check_dossier
 
     counts, where, manquantes = defaultdict(int), defaultdict(list), []
+    severity: dict[str, str] = {}
     for d in dirs:
         r = check_dossier(d / "dossier", jobs=jobs)
         for f in r.findings:
             if f.severity in ("bloquant", "avertissement"):
                 counts[f.rule] += 1
+                severity[f.rule] = f.severity
                 where[f.rule].append(f"{d.name}/{f.file or f.piece or ''}")
                 if f.rule == "PIECE-MANQUANTE":
                     manquantes.append(f"{d.name}: {f.piece}")
-    # Every dossier drawn is complete and right: each finding raised on it is a false finding.
-    print(f"  constats à tort sur {len(dirs)} dossiers complets : {sum(counts.values())}")
+    # Every dossier drawn is complete and right: each finding raised on it is a false finding;
+    # the blocking ones are what a user would be wrongly stopped by.
+    blocking = sum(n for rule, n in counts.items() if severity[rule] == "bloquant")
+    print(f"  constats à tort sur {len(dirs)} dossiers complets : {sum(counts.values())}, dont {blocking} bloquant(s) "
+          f"et {sum(counts.values()) - blocking} avertissement(s) (« à vérifier » pour ce qui n'a pu être lu)")
     for rule, n in sorted(counts.items()):
-        print(f"    {rule:34s} {n:3d}   {'; '.join(where[rule][:4])}")
+        print(f"    {rule:34s} {n:3d}  {severity[rule]:13s} {'; '.join(where[rule][:4])}")
     print(f"  « pièce manquante » à tort : {len(manquantes)}  {'; '.join(manquantes[:8])}")
 
 
