@@ -705,6 +705,17 @@ def test_a_speck_read_where_a_value_is_handwritten_is_unreadable_not_empty(tmp_p
 
 
 @pytest.mark.slow
+def test_ink_never_overrules_a_clear_ocr_tick_to_give_the_opposite_answer(tmp_path):
+    # Seed 90, document_08 (200 dpi, black and white, small monospaced type): « [X] Oui  [ ] Non »
+    # read « [X] Oui [ J Non ». The unknown « [ J » sent both answers to the ink measure, whose
+    # reach left of « Non » held only the « ] » of « [ ] »: dark, so « Non » was read ticked —
+    # the opposite answer (an agent fit for other functions, on an AF4 saying the reverse).
+    af4 = _dev_scan_piece(tmp_path, 90, "document_08.pdf", "af4", dpi=200)
+    assert af4.fields["inapte_toutes_fonctions"] is None
+    assert af4.evidence["inapte_toutes_fonctions"]["etat"] == "illisible"
+
+
+@pytest.mark.slow
 def test_a_ruled_table_under_its_label_is_read_not_taken_for_empty(tmp_path):
     # Seed 8, AF3 (document_05), page 4: « Taux d'invalidité » then the table of infirmities and
     # rates. The OCR dropped the table's header row; the rows below seemed too far to be the

@@ -299,7 +299,11 @@ class FormReader:
             inks = {o: self._ink(i, w) for o, w in trimmed.items()}
             if all(v is not None for v in inks.values()):
                 ticked = [o for o, v in inks.items() if _clearly_ticked(v, [inks[p] for p in inks if p != o])]
-                if len(ticked) == 1:
+                if len(ticked) == 1 and page.ocr and any(m == "ticked" and o != ticked[0] for o, m in marks.items()):
+                    # The OCR read « [X] » before one answer, the ink says another: the measure
+                    # caught a lone bracket of a typed « [ ] » (seen: « [ J Non »). Unreadable.
+                    marks = {o: "unknown" for o in inks}
+                elif len(ticked) == 1:
                     marks = {o: "ticked" if o == ticked[0] else "empty" for o in inks}
                 elif all(v < LOW_INK for v in inks.values()):
                     marks = {o: "empty" for o in inks}
