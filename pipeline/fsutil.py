@@ -141,20 +141,19 @@ def folder_lock(folder: Path, on_wait: Optional[Callable[[], None]] = None,
     folder = ensure_dir(folder)
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if on_wait is not None:
-                on_wait()
-            deadline = time.monotonic() + seconds
-            while True:
+        deadline = None  # set at the first refusal
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if deadline is None:
+                    deadline = time.monotonic() + seconds
+                    if on_wait is not None:
+                        on_wait()
+                elif time.monotonic() > deadline:
+                    raise FolderBusy(folder, seconds) from None
                 time.sleep(0.2)
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise FolderBusy(folder, seconds) from None
         yield
     finally:
         os.close(fd)  # releases the lock

@@ -222,8 +222,8 @@ class FormReader:
             from pipeline.read.document import Word
             from pipeline.read.pixels import ink_right_of
 
-            first = min(words, key=lambda w: (w.top, w.x0)) if words else ln.words[h.last]
-            before = Word("", first.x0 - 10, first.top, first.x0 - 9, first.bottom) if words else first
+            first = min(words, key=lambda w: (w.top, w.x0))  # specks read are words: never none here
+            before = Word("", first.x0 - 10, first.top, first.x0 - 9, first.bottom)
             written = ink_right_of(self.fd, i, before) > WRITTEN_INK
             lines = self.lines[i]
             nxt = h.line + 1

@@ -58,8 +58,6 @@ def ocr_pages(fd: FileData, plan: dict) -> None:
             continue
         if crop is None and page.ocr and getattr(page, "_ocr_zone", "none") == (page.rotation, None):
             continue  # read whole already, the same way up
-        if _read_from_top(page) and _missed_above(fd, page):
-            _read_above(fd, page)
         below = _below(fd, page, crop)
         if below is not None:
             # The top was read already (to see whether another pièce starts there): read the rest.
@@ -102,8 +100,9 @@ def ocr_pages(fd: FileData, plan: dict) -> None:
                     words, conf = other
         _keep(fd, page, words, crop)
         if (crop is None or crop[1] <= 0) and page.words and _missed_above(fd, page):
-            # Lines above the first word read: a title in a frame is often left out of a page read
-            # whole, and the title names the pièce. Read alone, the band gives it.
+            # Lines above the first word read: Tesseract leaves out a title in a frame, or a zone's
+            # first lines (« Partie réservée au médecin agréé »), and they name the pièce or the
+            # fields under them. Read alone, right after the page or its top, the band gives them.
             _read_above(fd, page)
 
 
@@ -147,14 +146,6 @@ def _below(fd: FileData, page, crop):
             cut = lo + y * 72 / CUT_DPI
             return cut, (0.0, cut, page.width, want)
     return None
-
-
-def _read_from_top(page) -> bool:
-    """Whether the page was read as a zone from its top, the whole width (the zone a file's
-    next pièce would start in)."""
-    rotation, zone = getattr(page, "_ocr_zone", (None, None))
-    return bool(page.ocr and page.words and not page.rotation and rotation == 0 and zone is not None
-                and zone[0] <= 0 and zone[1] <= 0 and zone[2] >= page.width - 1)
 
 
 def _read_above(fd: FileData, page) -> None:

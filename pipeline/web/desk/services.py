@@ -145,12 +145,13 @@ def bundle(dossier, on_wait=None):
 
     # One run at a time per dossier, result saved included: two drops checked at once would
     # otherwise race, and the older view of the pièces could be saved last.
-    with fsutil.folder_lock(dossier_dir(dossier), on_wait):
+    folder = dossier_dir(dossier)
+    with fsutil.folder_lock(folder, on_wait):
         dossier.refresh_from_db()  # as the run before this one (or an edit meanwhile) left it
         write_source(dossier)
         build_dir(dossier), final_dir(dossier)  # legacy folders renamed first
         pieces = list(dossier.pieces.all())
-        result = bundle_dossier(dossier_dir(dossier), jobs=1, lock=False)
+        result = bundle_dossier(folder, jobs=1, lock=False)
         by_file: dict[str, list[dict]] = {}
         for f in result.report.files:  # one entry per pièce: a file holding several has several
             by_file.setdefault(f["file"], []).append(f)
